@@ -1,0 +1,133 @@
+"""hamcoach command line: run, chat, ask, check, status.
+
+    hamcoach chat                 talk to the bot in this terminal
+    hamcoach ask "where do my hips go?"
+    hamcoach ask --json - < questions.txt
+    hamcoach check knowledge/
+    hamcoach status --json
+    hamcoach run                  connect to Telegram (TELEGRAM_BOT_TOKEN)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from bot.config import Config, ConfigError
+from bot.knowledge import load_knowledge
+from bot.qa import answer_replies
+from bot.retrieval import Index
+from bot.yamlfile import KnowledgeError
+
+log = logging.getLogger("hamcoach")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hamcoach", description="A coaching bot for the ham raise.")
+    parser.add_argument("--knowledge", type=Path, help="knowledge folder (env HAMCOACH_KNOWLEDGE)")
+    parser.add_argument("--db", type=Path, help="SQLite database (env HAMCOACH_DB)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="connect to Telegram and serve (long polling)")
+    run.add_argument("--api-base-url", help="Bot API base URL (env HAMCOACH_API_BASE_URL)")
+    sub.add_parser("chat", help="talk to the bot in this terminal (reads a pipe too)")
+    ask = sub.add_parser("ask", help="answer one question, or one per line from stdin with '-'")
+    ask.add_argument("question", help="the question, or '-' to read questions from stdin")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    check = sub.add_parser("check", help="validate a knowledge folder; exit 1 with file:line problems")
+    check.add_argument("dir", nargs="?", type=Path, help="folder to check (default: the configured one)")
+    status = sub.add_parser("status", help="counts from the database")
+    status.add_argument("--json", action="store_true", help="print one JSON object")
+    return parser
+
+
+def _answer_json(index: Index, question: str) -> dict[str, object]:
+    answer = index.answer(question)
+    text = "\n\n".join(r.text for r in answer_replies(index.kb, answer))
+    entry = answer.entry
+    return {
+        "question": question,
+        "matched": entry is not None,
+        "answer": text,
+        "topic": entry.id if entry else None,
+        "score": round(answer.score, 3),
+        "sources": index.kb.source_titles(entry) if entry else [],
+        "red_flag": answer.red_flag,
+    }
+
+
+def cmd_ask(config: Config, question: str, as_json: bool, stdin: Iterable[str]) -> int:
+    index = Index(load_knowledge(config.knowledge))
+    questions = (line.rstrip("\n") for line in stdin) if question == "-" else iter([question])
+    for q in questions:
+        result = _answer_json(index, q)
+        print(json.dumps(result, ensure_ascii=False) if as_json else result["answer"], flush=True)
+    return 0
+
+
+def cmd_check(folder: Path) -> int:
+    try:
+        kb = load_knowledge(folder)
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    print(f"{folder}: OK ({len(kb.entries)} entries, {len(kb.topics)} topics, "
+          f"{len(kb.sources)} sources, {len(kb.synonyms)} synonym groups)")
+    return 0
+
+
+def cmd_status(config: Config, as_json: bool) -> int:
+    from bot.store import Store
+
+    store = Store(config.db)
+    counts = store.status()
+    store.close()
+    if as_json:
+        print(json.dumps(counts))
+    else:
+        for key, value in counts.items():
+            print(f"{key}: {value}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        config = Config.from_env()
+    except ConfigError as exc:
+        print(f"hamcoach: {exc}", file=sys.stderr)
+        return 2
+    overrides = {"knowledge": args.knowledge, "db": args.db,
+                 "api_base_url": getattr(args, "api_base_url", None)}
+    config = Config(**{**config.__dict__, **{k: v for k, v in overrides.items() if v}})
+    logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        if args.command == "check":
+            return cmd_check(args.dir or config.knowledge)
+        if args.command == "ask":
+            return cmd_ask(config, args.question, args.json, sys.stdin)
+        if args.command == "status":
+            return cmd_status(config, args.json)
+        if args.command == "chat":
+            from bot.terminal import chat
+
+            return chat(config, sys.stdin, sys.stdout)
+        if args.command == "run":
+            from bot.telegram.app import run
+
+            return run(config)
+    except KnowledgeError as exc:
+        print("hamcoach: the knowledge folder has problems; refusing to start:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

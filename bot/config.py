@@ -1,0 +1,66 @@
+"""Settings from the environment, declared once as (name, default, help) so README can't drift.
+
+tests/test_config.py checks that every setting here is documented in README.md.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from bot.knowledge import DEFAULT_DIR
+
+
+class ConfigError(ValueError):
+    """A setting has a value we cannot use; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    default: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("TELEGRAM_BOT_TOKEN", "", "Token from @BotFather; only `hamcoach run` needs it. Never logged."),
+    Setting("HAMCOACH_DB", "hamcoach.db", "SQLite database file."),
+    Setting("HAMCOACH_KNOWLEDGE", str(DEFAULT_DIR), "Knowledge folder (YAML)."),
+    Setting("HAMCOACH_API_BASE_URL", "", "Bot API base URL for a self-hosted server, e.g. http://127.0.0.1:8081/bot."),
+    Setting("HAMCOACH_LOG_LEVEL", "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
+)
+
+
+@dataclass(frozen=True)
+class Config:
+    """All settings, parsed and checked; `token` is excluded from repr so it never reaches a log."""
+
+    db: Path
+    knowledge: Path
+    api_base_url: str
+    log_level: str
+    token: str = ""
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.name != "token")
+        return f"Config({shown}, token={'***' if self.token else ''!r})"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
+        env = os.environ if env is None else env
+        value = {s.env: env.get(s.env, s.default).strip() for s in SETTINGS}
+        level = value["HAMCOACH_LOG_LEVEL"].upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ConfigError(f"HAMCOACH_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
+        base = value["HAMCOACH_API_BASE_URL"]
+        if base and not base.startswith(("http://", "https://")):
+            raise ConfigError(f"HAMCOACH_API_BASE_URL must start with http:// or https://, not {base!r}")
+        return cls(
+            db=Path(value["HAMCOACH_DB"] or "hamcoach.db"),
+            knowledge=Path(value["HAMCOACH_KNOWLEDGE"] or DEFAULT_DIR),
+            api_base_url=base,
+            log_level=level,
+            token=value["TELEGRAM_BOT_TOKEN"],
+        )

@@ -1,0 +1,220 @@
+"""The knowledge base: entries, sources, topics, synonyms and red flags loaded from `knowledge/`.
+
+Everything is validated on load and the whole folder is refused on any problem, so the bot
+never runs half-loaded. Files are plain YAML a coach can edit; see README "Knowledge format".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.schema import FileReader
+from bot.texts import Texts, read_texts
+from bot.yamlfile import KnowledgeError, Node, Problem
+
+KINDS = ("cue", "caution", "fact")
+ANSWER_LIMIT = 600
+DEFAULT_DIR = Path(__file__).resolve().parent.parent / "knowledge"
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    label: str
+    blurb: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    title: str
+    kind: str
+    topic: str
+    answer: str
+    questions: tuple[str, ...]
+    tags: tuple[str, ...]
+    related: tuple[str, ...]
+    sources: tuple[str, ...]
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class RedFlags:
+    entry: str
+    phrases: tuple[str, ...]
+
+
+@dataclass
+class KnowledgeBase:
+    """Everything the question answering needs, already cross-checked."""
+
+    entries: dict[str, Entry]
+    sources: dict[str, Source]
+    topics: dict[str, Topic]
+    synonyms: list[tuple[str, ...]]
+    red_flags: RedFlags
+    texts: Texts
+    folder: Path = field(default=DEFAULT_DIR)
+
+    def in_topic(self, topic_id: str) -> list[Entry]:
+        return [e for e in self.entries.values() if e.topic == topic_id]
+
+    def source_titles(self, entry: Entry) -> list[str]:
+        return [self.sources[s].title for s in entry.sources if s in self.sources]
+
+
+def _read_sources(reader: FileReader) -> list[tuple[Node, Source]]:
+    out = []
+    for node in reader.items(reader.load_root("sources"), "sources"):
+        reader.unknown_keys(node, {"id", "title", "note"})
+        out.append((node, Source(reader.ident(node), reader.text(node, "title"),
+                                 reader.text(node, "note", required=False))))
+    return out
+
+
+def _read_topics(reader: FileReader) -> list[tuple[Node, Topic]]:
+    out = []
+    for node in reader.items(reader.load_root("topics"), "topics"):
+        reader.unknown_keys(node, {"id", "label", "blurb"})
+        out.append((node, Topic(reader.ident(node), reader.text(node, "label", max_len=24),
+                                reader.text(node, "blurb", max_len=200))))
+    return out
+
+
+ENTRY_FIELDS = {"id", "title", "kind", "topic", "answer", "questions", "tags", "related", "source"}
+
+
+def _read_entries(reader: FileReader) -> list[tuple[Node, Entry]]:
+    out = []
+    for node in reader.items(reader.load_root("entries"), "entries"):
+        reader.unknown_keys(node, ENTRY_FIELDS)
+        entry = Entry(
+            id=reader.ident(node),
+            title=reader.text(node, "title", max_len=60),
+            kind=reader.choice(node, "kind", KINDS),
+            topic=reader.text(node, "topic"),
+            answer=reader.text(node, "answer", max_len=ANSWER_LIMIT),
+            questions=tuple(reader.text_list(node, "questions", min_items=2, max_len=300)),
+            tags=tuple(t.lower() for t in reader.text_list(node, "tags", min_items=1, max_len=40)),
+            related=tuple(reader.text_list(node, "related", required=False)),
+            sources=tuple(reader.text_list(node, "source", min_items=1)),
+            file=reader.path.name,
+            line=node.line,
+        )
+        out.append((node, entry))
+    return out
+
+
+def _read_synonyms(reader: FileReader) -> list[tuple[str, ...]]:
+    groups: list[tuple[str, ...]] = []
+    value = reader.load_root("synonyms")
+    if value is None:
+        return groups
+    if not isinstance(value, list):
+        reader.error(None, "'synonyms' must be a list of lists of words")
+        return groups
+    for i, group in enumerate(value, start=1):
+        words = [str(w).strip().lower() for w in group] if isinstance(group, list) else []
+        if len([w for w in words if w]) < 2:
+            reader.error(None, f"synonym group {i} must list at least two words: {group!r:.60}")
+            continue
+        groups.append(tuple(w for w in words if w))
+    return groups
+
+
+def _read_red_flags(reader: FileReader) -> tuple[Node | None, RedFlags]:
+    value = reader.load_root("red_flags")
+    if not isinstance(value, Node):
+        if value is not None:
+            reader.error(None, "'red_flags' must be a mapping with 'entry' and 'phrases'")
+        return None, RedFlags("", ())
+    reader.unknown_keys(value, {"entry", "phrases"})
+    phrases = tuple(p.lower() for p in reader.text_list(value, "phrases", min_items=1))
+    return value, RedFlags(reader.text(value, "entry"), phrases)
+
+
+def _unique(reader_by_path: dict[Path, FileReader], items: Iterable[tuple[Path, Node, str]], what: str,
+            ) -> set[str]:
+    seen: dict[str, tuple[Path, int]] = {}
+    for path, node, ident in items:
+        if not ident:
+            continue
+        if ident in seen:
+            first_path, first_line = seen[ident]
+            reader_by_path[path].error(node, f"duplicate {what} id '{ident}' (first at {first_path.name}:"
+                                             f"{first_line})", "id")
+        else:
+            seen[ident] = (path, node.line)
+    return set(seen)
+
+
+def load_knowledge(folder: Path = DEFAULT_DIR) -> KnowledgeBase:
+    """Load and cross-check a knowledge folder; raise KnowledgeError listing every problem."""
+    problems: list[Problem] = []
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise KnowledgeError([Problem(folder, 1, "knowledge folder not found")])
+
+    def reader(name: str) -> FileReader:
+        path = folder / name
+        if not path.is_file():
+            problems.append(Problem(path, 1, "required file is missing"))
+        return FileReader(path, problems)
+
+    src_reader, topic_reader = reader("sources.yaml"), reader("topics.yaml")
+    sources = _read_sources(src_reader) if src_reader.path.is_file() else []
+    topics = _read_topics(topic_reader) if topic_reader.path.is_file() else []
+    entry_files = sorted((folder / "entries").glob("*.yaml")) if (folder / "entries").is_dir() else []
+    if not entry_files:
+        problems.append(Problem(folder / "entries", 1, "no entries/*.yaml files"))
+    entry_readers = {p: FileReader(p, problems) for p in entry_files}
+    entries = [(p, node, e) for p, r in entry_readers.items() for node, e in _read_entries(r)]
+    syn_reader, flag_reader = reader("synonyms.yaml"), reader("safety.yaml")
+    synonyms = _read_synonyms(syn_reader) if syn_reader.path.is_file() else []
+    flag_node, red_flags = _read_red_flags(flag_reader) if flag_reader.path.is_file() else (None, None)
+    texts = read_texts(reader("texts.yaml")) if (folder / "texts.yaml").is_file() else None
+
+    readers = {src_reader.path: src_reader, topic_reader.path: topic_reader, **entry_readers}
+    source_ids = _unique(readers, ((src_reader.path, n, s.id) for n, s in sources), "source")
+    topic_ids = _unique(readers, ((topic_reader.path, n, t.id) for n, t in topics), "topic")
+    entry_ids = _unique(readers, ((p, n, e.id) for p, n, e in entries), "entry")
+
+    for path, node, entry in entries:
+        r = entry_readers[path]
+        if entry.topic and entry.topic not in topic_ids:
+            r.error(node, f"unknown topic '{entry.topic}' (see topics.yaml)", "topic")
+        for ref in entry.related:
+            if ref not in entry_ids:
+                r.error(node, f"related entry '{ref}' does not exist", "related")
+            elif ref == entry.id:
+                r.error(node, "an entry cannot be related to itself", "related")
+        for ref in entry.sources:
+            if ref not in source_ids:
+                r.error(node, f"unknown source '{ref}' (see sources.yaml)", "source")
+    for node, topic in topics:
+        if topic.id and not any(e.topic == topic.id for _, _, e in entries):
+            topic_reader.error(node, f"topic '{topic.id}' has no entries")
+    if red_flags is not None and red_flags.entry and red_flags.entry not in entry_ids:
+        flag_reader.error(flag_node, f"red_flags entry '{red_flags.entry}' does not exist", "entry")
+
+    if problems or red_flags is None or texts is None:
+        raise KnowledgeError(problems or [Problem(folder, 1, "knowledge folder is incomplete")])
+    return KnowledgeBase(
+        entries={e.id: e for _, _, e in entries},
+        sources={s.id: s for _, s in sources},
+        topics={t.id: t for _, t in topics},
+        synonyms=synonyms,
+        red_flags=red_flags,
+        texts=texts,
+        folder=folder,
+    )

@@ -1,0 +1,91 @@
+"""Replies as Telegram-style HTML (the core's one rich-text format) and their plain-text twin.
+
+Every piece of text from users or YAML passes through `escape`; the only tags we emit are b, i
+and code, which Telegram accepts and the terminal strips.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+TEXT_LIMIT = 4096
+CALLBACK_LIMIT = 64
+BUTTON_LABEL_LIMIT = 40
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button; `data` goes back to the core when pressed (at most 64 bytes)."""
+
+    label: str
+    data: str
+
+    def __post_init__(self) -> None:
+        if not 0 < len(self.data.encode()) <= CALLBACK_LIMIT:
+            raise ValueError(f"callback data must be 1-{CALLBACK_LIMIT} bytes: {self.data!r}")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message: HTML text and rows of buttons."""
+
+    html: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+
+    @classmethod
+    def make(cls, html_text: str, buttons: Sequence[Sequence[Button]] = ()) -> Reply:
+        return cls(fit(html_text), tuple(tuple(row) for row in buttons if row))
+
+    @classmethod
+    def plain(cls, text: str, buttons: Sequence[Sequence[Button]] = ()) -> Reply:
+        return cls.make(escape(text), buttons)
+
+    @property
+    def text(self) -> str:
+        """The reply without markup, for terminals and logs."""
+        return to_plain(self.html)
+
+    def labels(self) -> list[str]:
+        return [b.label for row in self.buttons for b in row]
+
+
+def escape(text: str) -> str:
+    """Escape `<`, `>` and `&` (quotes are fine in Telegram HTML text)."""
+    return html.escape(text, quote=False)
+
+
+def bold(text: str) -> str:
+    return f"<b>{escape(text)}</b>"
+
+
+def italic(text: str) -> str:
+    return f"<i>{escape(text)}</i>"
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def to_plain(html_text: str) -> str:
+    return html.unescape(_TAG.sub("", html_text))
+
+
+def fit(html_text: str, limit: int = TEXT_LIMIT) -> str:
+    """Keep a reply within Telegram's limit, cutting at a line break outside any tag or entity."""
+    if len(to_plain(html_text)) <= limit and len(html_text) <= limit:
+        return html_text
+    plain = to_plain(html_text)
+    cut = plain[: limit - 1]
+    if "\n" in cut[limit // 2 :]:
+        cut = cut[: cut.rfind("\n")]
+    shortened = escape(cut) + "…"
+    while len(shortened) > limit:
+        cut = cut[: len(cut) - (len(shortened) - limit) - 1]
+        shortened = escape(cut) + "…"
+    return shortened
+
+
+def clip_label(text: str) -> str:
+    return text if len(text) <= BUTTON_LABEL_LIMIT else text[: BUTTON_LABEL_LIMIT - 1] + "…"

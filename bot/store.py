@@ -1,0 +1,90 @@
+"""SQLite storage through sqlite-utils: the one source of truth that survives restarts.
+
+Schema changes are sqlite-utils `Migrations`, applied at open; each feature may bring its own
+migration set, so features add tables without editing each other's steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("hamcoach.core")
+
+QUESTION_LIMIT = 2000
+
+
+@migrations()
+def m001_users_and_questions(db: sqlite_utils.Database) -> None:
+    db.table("users").create(
+        {"user_id": int, "chat_id": int, "first_name": str, "created_at": str, "last_seen_at": str},
+        pk="user_id",
+    )
+    db.table("questions").create(
+        {"id": int, "user_id": int, "asked_at": str, "question": str, "topic": str, "matched": int,
+         "score": float, "red_flag": int},
+        pk="id",
+    )
+    db.table("questions").create_index(["user_id"])
+
+
+class Store:
+    """Thin, typed access to the database; features add their own query helpers beside this."""
+
+    def __init__(self, path: str | Path, extra: Iterable[Migrations] = ()) -> None:
+        self.path = str(path)
+        memory = self.path == ":memory:"
+        self.db = sqlite_utils.Database(memory=True) if memory else sqlite_utils.Database(self.path)
+        if not memory:
+            self.db.enable_wal()
+        self.db.execute("pragma busy_timeout = 5000")
+        self.db.execute("pragma foreign_keys = on")
+        for migration_set in (migrations, *extra):
+            migration_set.apply(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def touch_user(self, user_id: int, chat_id: int, first_name: str, now: datetime) -> None:
+        stamp = now.isoformat()
+        self.db.execute(
+            "insert into users (user_id, chat_id, first_name, created_at, last_seen_at) "
+            "values (?, ?, ?, ?, ?) on conflict(user_id) do update set "
+            "chat_id = excluded.chat_id, last_seen_at = excluded.last_seen_at, "
+            "first_name = coalesce(nullif(excluded.first_name, ''), users.first_name)",
+            [user_id, chat_id, first_name[:100], stamp, stamp],
+        )
+        self.db.conn.commit()
+
+    def log_question(self, user_id: int, question: str, topic: str | None, score: float,
+                     red_flag: bool, now: datetime) -> None:
+        """Questions are kept so a coach can see what the bot could not answer."""
+        self.db.table("questions").insert(
+            {"user_id": user_id, "asked_at": now.isoformat(), "question": question[:QUESTION_LIMIT],
+             "topic": topic or "", "matched": int(topic is not None), "score": round(score, 3),
+             "red_flag": int(red_flag)}
+        )
+        self.db.conn.commit()
+
+    def count(self, table: str, where: str | None = None, params: Iterable[Any] = ()) -> int:
+        """Row count, or 0 when a feature's table does not exist yet."""
+        if not self.db.table(table).exists():
+            return 0
+        return self.db.table(table).count_where(where or "1", list(params))
+
+    def status(self) -> dict[str, int]:
+        """The counts of `hamcoach status --json` (DESIGN.md contract)."""
+        return {
+            "users": self.count("users"),
+            "sessions": self.count("sessions"),
+            "pending_checkins": self.count("checkins", "status = ?", ["pending"]),
+            "subscribers": self.count("subscribers", "active = 1"),
+            "deliveries": self.count("deliveries"),
+            "questions": self.count("questions"),
+            "unanswered": self.count("questions", "matched = 0"),
+        }

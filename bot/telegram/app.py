@@ -1,0 +1,64 @@
+"""Build the python-telegram-bot Application around the core; `hamcoach run` starts it."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.app import build_coach
+from bot.config import Config
+from bot.conversation import Clock, utcnow
+from bot.telegram import handlers
+from bot.telegram.jobs import JobQueueScheduler, rebuild
+
+log = logging.getLogger(__name__)
+
+
+def build_application(config: Config, *, clock: Clock = utcnow, rate_limiter: bool = True,
+                      base_file_url: str | None = None) -> Application:
+    """The whole wiring in one readable place: core first, then handlers, then start-up jobs."""
+    builder = ApplicationBuilder().token(config.token)
+    if config.api_base_url:
+        builder = builder.base_url(config.api_base_url)
+        builder = builder.base_file_url(base_file_url or config.api_base_url.replace("/bot", "/file/bot"))
+    if rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+    app = builder.post_init(_post_init).build()
+    assert app.job_queue is not None, "install python-telegram-bot[job-queue]"
+    app.bot_data["coach"] = build_coach(config.knowledge, config.db, clock=clock,
+                                        scheduler=JobQueueScheduler(app.job_queue))
+    message = filters.UpdateType.MESSAGE
+    app.add_handler(MessageHandler(message & (filters.TEXT | filters.COMMAND), handlers.on_text))
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.TEXT, handlers.on_edited))
+    app.add_handler(CallbackQueryHandler(handlers.on_button))
+    app.add_handler(MessageHandler(message, handlers.on_unsupported))
+    app.add_error_handler(handlers.on_error)
+    return app
+
+
+async def _post_init(app: Application) -> None:
+    """Register the command menu and rebuild timers from the database."""
+    coach = app.bot_data["coach"]
+    await app.bot.set_my_commands([BotCommand(c.name, c.description) for c in coach.menu()])
+    rebuild(app)
+
+
+def run(config: Config) -> int:
+    """Long polling until Ctrl-C."""
+    if not config.token:
+        print("hamcoach: set TELEGRAM_BOT_TOKEN (from @BotFather) to run the bot", flush=True)
+        return 2
+    app = build_application(config)
+    log.info("starting %r", config)
+    app.run_polling(allowed_updates=Update.ALL_TYPES)
+    app.bot_data["coach"].store.close()
+    return 0

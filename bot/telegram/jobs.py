@@ -1,0 +1,50 @@
+"""The core's timers as JobQueue jobs, named by timer so re-scheduling replaces and never duplicates."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from telegram.ext import Application, ContextTypes, JobQueue
+
+from bot.telegram.handlers import coach_of
+from bot.telegram.send import send_reply
+
+log = logging.getLogger(__name__)
+
+
+class JobQueueScheduler:
+    """Implements the core's Scheduler protocol on python-telegram-bot's JobQueue."""
+
+    def __init__(self, job_queue: JobQueue[ContextTypes.DEFAULT_TYPE]) -> None:
+        self.job_queue = job_queue
+
+    def schedule(self, name: str, when: datetime) -> None:
+        self.cancel(name)
+        self.job_queue.run_once(fire, when, name=name)
+
+    def cancel(self, name: str) -> None:
+        for job in self.job_queue.get_jobs_by_name(name):
+            job.schedule_removal()
+
+
+async def fire(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A timer is due: the core decides (from the database) what, if anything, to send."""
+    job = context.job
+    if job is None or job.name is None:
+        return
+    for out in coach_of(context).fire(job.name):
+        try:
+            await send_reply(context.bot, out.chat_id, out.reply)
+        except Exception:
+            log.exception("timer %s could not send to chat %s", job.name, out.chat_id)
+
+
+def rebuild(app: Application) -> int:
+    """Schedule every timer the database holds; called once at start-up."""
+    coach = app.bot_data["coach"]
+    pending = coach.pending_timers()
+    for due in pending:
+        coach.scheduler.schedule(due.name, due.when)
+    log.info("rebuilt %d timers from the database", len(pending))
+    return len(pending)

@@ -1,0 +1,53 @@
+"""User-facing texts from `knowledge/texts.yaml`, so a coach can reword the bot without code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.schema import FileReader
+from bot.yamlfile import Node
+
+REQUIRED = (
+    "welcome",
+    "help",
+    "dont_know",
+    "topics_intro",
+    "unsupported",
+    "empty",
+    "too_long",
+    "error",
+    "unknown_command",
+    "stale_button",
+    "edited",
+    "safety_intro",
+    "button_topics",
+    "button_help",
+)
+
+
+@dataclass(frozen=True)
+class Texts:
+    """Plain-text strings keyed by name; adapters escape them before sending."""
+
+    values: dict[str, str]
+
+    def __getitem__(self, key: str) -> str:
+        return self.values[key]
+
+    def get(self, key: str, default: str = "") -> str:
+        return self.values.get(key, default)
+
+
+def read_texts(reader: FileReader) -> Texts | None:
+    """Read `texts:`; every REQUIRED key must be there, extra keys are allowed for features."""
+    root = reader.load_root("texts")
+    if root is None:
+        return None
+    if not isinstance(root, Node):
+        reader.error(None, "'texts' must be a mapping of name: text")
+        return None
+    values = {key: reader.text(root, key, max_len=3000) for key in root}
+    for key in REQUIRED:
+        if key not in root:
+            reader.error(root, f"missing text '{key}'")
+    return Texts(values)
