@@ -1,11 +1,11 @@
 """hamcoach command line: run, chat, ask, check, status.
 
-    hamcoach chat                 talk to the bot in this terminal
-    hamcoach ask "where do my hips go?"
-    hamcoach ask --json - < questions.txt
-    hamcoach check knowledge/
-    hamcoach status --json
-    hamcoach run                  connect to Telegram (TELEGRAM_BOT_TOKEN)
+hamcoach chat                 talk to the bot in this terminal
+hamcoach ask "where do my hips go?"
+hamcoach ask --json - < questions.txt
+hamcoach check knowledge/
+hamcoach status --json
+hamcoach run                  connect to Telegram (TELEGRAM_BOT_TOKEN)
 """
 
 from __future__ import annotations
@@ -75,8 +75,10 @@ def cmd_check(folder: Path) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 1
-    print(f"{folder}: OK ({len(kb.entries)} entries, {len(kb.topics)} topics, "
-          f"{len(kb.sources)} sources, {len(kb.synonyms)} synonym groups)")
+    print(
+        f"{folder}: OK ({len(kb.entries)} entries, {len(kb.topics)} topics, "
+        f"{len(kb.sources)} sources, {len(kb.synonyms)} synonym groups)"
+    )
     return 0
 
 
@@ -101,8 +103,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"hamcoach: {exc}", file=sys.stderr)
         return 2
-    overrides = {"knowledge": args.knowledge, "db": args.db,
-                 "api_base_url": getattr(args, "api_base_url", None)}
+    overrides = {
+        "knowledge": args.knowledge,
+        "db": args.db,
+        "api_base_url": getattr(args, "api_base_url", None),
+    }
     config = Config(**{**config.__dict__, **{k: v for k, v in overrides.items() if v}})
     logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)

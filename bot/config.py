@@ -28,8 +28,25 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TELEGRAM_BOT_TOKEN", "", "Token from @BotFather; only `hamcoach run` needs it. Never logged."),
     Setting("HAMCOACH_DB", "hamcoach.db", "SQLite database file."),
     Setting("HAMCOACH_KNOWLEDGE", str(DEFAULT_DIR), "Knowledge folder (YAML)."),
-    Setting("HAMCOACH_API_BASE_URL", "", "Bot API base URL for a self-hosted server, e.g. http://127.0.0.1:8081/bot."),
+    Setting(
+        "HAMCOACH_API_BASE_URL",
+        "",
+        "Bot API base URL for a self-hosted server, e.g. http://127.0.0.1:8081/bot.",
+    ),
     Setting("HAMCOACH_LOG_LEVEL", "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
+    Setting("HAMCOACH_ADMIN_IDS", "", "Comma-separated Telegram user ids allowed to /broadcast."),
+    Setting(
+        "HAMCOACH_FEED_URL", "", "RSS or Atom feed of site updates to broadcast; empty turns the watcher off."
+    ),
+    Setting("HAMCOACH_FEED_MINUTES", "30", "Minutes between feed polls."),
+    Setting(
+        "HAMCOACH_BROADCAST_RATE", "25", "Broadcast messages per second, at most (Telegram allows about 30)."
+    ),
+    Setting(
+        "HAMCOACH_CHECKIN_GRACE_HOURS",
+        "6",
+        "A check-in missed while the bot was down is sent if less late than this.",
+    ),
 )
 
 
@@ -41,6 +58,11 @@ class Config:
     knowledge: Path
     api_base_url: str
     log_level: str
+    admin_ids: frozenset[int] = frozenset()
+    feed_url: str = ""
+    feed_minutes: float = 30.0
+    broadcast_rate: float = 25.0
+    checkin_grace_hours: float = 6.0
     token: str = ""
 
     def __repr__(self) -> str:
@@ -57,10 +79,29 @@ class Config:
         base = value["HAMCOACH_API_BASE_URL"]
         if base and not base.startswith(("http://", "https://")):
             raise ConfigError(f"HAMCOACH_API_BASE_URL must start with http:// or https://, not {base!r}")
+        try:
+            admins = frozenset(int(x) for x in value["HAMCOACH_ADMIN_IDS"].replace(" ", "").split(",") if x)
+        except ValueError as exc:
+            raise ConfigError("HAMCOACH_ADMIN_IDS must be comma-separated numeric Telegram user ids") from exc
         return cls(
+            admin_ids=admins,
+            feed_url=value["HAMCOACH_FEED_URL"],
+            feed_minutes=_positive(value, "HAMCOACH_FEED_MINUTES"),
+            broadcast_rate=_positive(value, "HAMCOACH_BROADCAST_RATE"),
+            checkin_grace_hours=_positive(value, "HAMCOACH_CHECKIN_GRACE_HOURS"),
             db=Path(value["HAMCOACH_DB"] or "hamcoach.db"),
             knowledge=Path(value["HAMCOACH_KNOWLEDGE"] or DEFAULT_DIR),
             api_base_url=base,
             log_level=level,
             token=value["TELEGRAM_BOT_TOKEN"],
         )
+
+
+def _positive(value: Mapping[str, str], name: str) -> float:
+    try:
+        number = float(value[name])
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, not {value[name]!r}") from exc
+    if not number > 0:
+        raise ConfigError(f"{name} must be greater than 0, not {value[name]!r}")
+    return number

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal, Protocol
 
+from bot.config import Config
 from bot.knowledge import KnowledgeBase
 from bot.render import Button, Reply
 from bot.retrieval import Index
@@ -77,6 +78,7 @@ Handler = Callable[[Incoming, str], list[Reply]]
 TextHook = Callable[[Incoming], list[Reply] | None]
 TimerHandler = Callable[[str], list[Outgoing]]
 PendingTimers = Callable[[], list[Due]]
+Listener = Callable[[int, dict[str, object]], list[Reply]]
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class Coach:
     kb: KnowledgeBase
     index: Index
     store: Store
+    config: Config
     clock: Clock = utcnow
     scheduler: Scheduler = field(default_factory=NullScheduler)
     commands: dict[str, Command] = field(default_factory=dict)
@@ -103,6 +106,7 @@ class Coach:
     pending: list[PendingTimers] = field(default_factory=list)
     start_buttons: list[Button] = field(default_factory=list)
     fallback_text: Handler | None = None
+    listeners: dict[str, list[Listener]] = field(default_factory=dict)
 
     def command(self, name: str, description: str, menu: bool = True) -> Callable[[Handler], Handler]:
         """Decorator registering `/name`."""
@@ -121,6 +125,14 @@ class Coach:
             return handler
 
         return register
+
+    def on(self, event: str, listener: Listener) -> None:
+        """Subscribe to a core event, e.g. "session_finished" (user_id, {"session_id": ...})."""
+        self.listeners.setdefault(event, []).append(listener)
+
+    def emit(self, event: str, user_id: int, data: dict[str, object]) -> list[Reply]:
+        """Tell other features something happened; their replies are appended to the current answer."""
+        return [reply for listener in self.listeners.get(event, []) for reply in listener(user_id, data)]
 
     def handle(self, msg: Incoming) -> list[Reply]:
         """Everything a user does goes through here; the user is remembered first."""

@@ -77,8 +77,14 @@ def _read_sources(reader: FileReader) -> list[tuple[Node, Source]]:
     out = []
     for node in reader.items(reader.load_root("sources"), "sources"):
         reader.unknown_keys(node, {"id", "title", "note"})
-        out.append((node, Source(reader.ident(node), reader.text(node, "title"),
-                                 reader.text(node, "note", required=False))))
+        out.append(
+            (
+                node,
+                Source(
+                    reader.ident(node), reader.text(node, "title"), reader.text(node, "note", required=False)
+                ),
+            )
+        )
     return out
 
 
@@ -86,8 +92,16 @@ def _read_topics(reader: FileReader) -> list[tuple[Node, Topic]]:
     out = []
     for node in reader.items(reader.load_root("topics"), "topics"):
         reader.unknown_keys(node, {"id", "label", "blurb"})
-        out.append((node, Topic(reader.ident(node), reader.text(node, "label", max_len=24),
-                                reader.text(node, "blurb", max_len=200))))
+        out.append(
+            (
+                node,
+                Topic(
+                    reader.ident(node),
+                    reader.text(node, "label", max_len=24),
+                    reader.text(node, "blurb", max_len=200),
+                ),
+            )
+        )
     return out
 
 
@@ -143,16 +157,20 @@ def _read_red_flags(reader: FileReader) -> tuple[Node | None, RedFlags]:
     return value, RedFlags(reader.text(value, "entry"), phrases)
 
 
-def _unique(reader_by_path: dict[Path, FileReader], items: Iterable[tuple[Path, Node, str]], what: str,
-            ) -> set[str]:
+def _unique(
+    reader_by_path: dict[Path, FileReader],
+    items: Iterable[tuple[Path, Node, str]],
+    what: str,
+) -> set[str]:
     seen: dict[str, tuple[Path, int]] = {}
     for path, node, ident in items:
         if not ident:
             continue
         if ident in seen:
             first_path, first_line = seen[ident]
-            reader_by_path[path].error(node, f"duplicate {what} id '{ident}' (first at {first_path.name}:"
-                                             f"{first_line})", "id")
+            reader_by_path[path].error(
+                node, f"duplicate {what} id '{ident}' (first at {first_path.name}:{first_line})", "id"
+            )
         else:
             seen[ident] = (path, node.line)
     return set(seen)

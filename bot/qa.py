@@ -43,8 +43,9 @@ def answer_replies(kb: KnowledgeBase, answer: Answer) -> list[Reply]:
 def register(coach: Coach) -> None:
     """Wire Q&A into the coach."""
     kb = coach.kb
-    coach.start_buttons.extend([Button(kb.texts["button_topics"], "m:topics"),
-                                Button(kb.texts["button_help"], "m:help")])
+    coach.start_buttons.extend(
+        [Button(kb.texts["button_topics"], "m:topics"), Button(kb.texts["button_help"], "m:help")]
+    )
 
     def start_buttons() -> list[list[Button]]:
         return [coach.start_buttons[i : i + 2] for i in range(0, len(coach.start_buttons), 2)]
@@ -94,8 +95,14 @@ def register(coach: Coach) -> None:
             prefix.append(Reply.plain(kb.texts["too_long"]))
             text = text[:MESSAGE_LIMIT]
         answer = coach.index.answer(text)
-        coach.store.log_question(msg.user_id, text, answer.entry.id if answer.entry else None,
-                                 answer.score, answer.red_flag, coach.clock())
+        coach.store.log_question(
+            msg.user_id,
+            text,
+            answer.entry.id if answer.entry else None,
+            answer.score,
+            answer.red_flag,
+            coach.clock(),
+        )
         return [*prefix, *answer_replies(kb, answer)]
 
     coach.fallback_text = ask

@@ -134,8 +134,10 @@ class Index:
         sets = [self._entries_for(c) for c in concepts]
         weights = [self._weight(len(s)) for s in sets]
         total = sum(weights)
-        scored = [(self.kb.entries[i], sum(w for s, w in zip(sets, weights, strict=True) if i in s) / total)
-                  for i in ids]
+        scored = [
+            (self.kb.entries[i], sum(w for s, w in zip(sets, weights, strict=True) if i in s) / total)
+            for i in ids
+        ]
         # bm25 order is kept among equal coverage (sorted() is stable).
         return sorted(scored, key=lambda pair: -pair[1])
 

@@ -26,8 +26,16 @@ def m001_users_and_questions(db: sqlite_utils.Database) -> None:
         pk="user_id",
     )
     db.table("questions").create(
-        {"id": int, "user_id": int, "asked_at": str, "question": str, "topic": str, "matched": int,
-         "score": float, "red_flag": int},
+        {
+            "id": int,
+            "user_id": int,
+            "asked_at": str,
+            "question": str,
+            "topic": str,
+            "matched": int,
+            "score": float,
+            "red_flag": int,
+        },
         pk="id",
     )
     db.table("questions").create_index(["user_id"])
@@ -61,13 +69,20 @@ class Store:
         )
         self.db.conn.commit()
 
-    def log_question(self, user_id: int, question: str, topic: str | None, score: float,
-                     red_flag: bool, now: datetime) -> None:
+    def log_question(
+        self, user_id: int, question: str, topic: str | None, score: float, red_flag: bool, now: datetime
+    ) -> None:
         """Questions are kept so a coach can see what the bot could not answer."""
         self.db.table("questions").insert(
-            {"user_id": user_id, "asked_at": now.isoformat(), "question": question[:QUESTION_LIMIT],
-             "topic": topic or "", "matched": int(topic is not None), "score": round(score, 3),
-             "red_flag": int(red_flag)}
+            {
+                "user_id": user_id,
+                "asked_at": now.isoformat(),
+                "question": question[:QUESTION_LIMIT],
+                "topic": topic or "",
+                "matched": int(topic is not None),
+                "score": round(score, 3),
+                "red_flag": int(red_flag),
+            }
         )
         self.db.conn.commit()
 

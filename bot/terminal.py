@@ -94,7 +94,7 @@ def _read_lines(source: TextIO, lines: queue.Queue[str | None]) -> None:
 def chat(config: Config, source: TextIO, out: TextIO) -> int:
     """Run the chat until end of input."""
     scheduler = TerminalScheduler()
-    coach = build_coach(config.knowledge, config.db, scheduler=scheduler)
+    coach = build_coach(config, scheduler=scheduler)
     for due in coach.pending_timers():
         scheduler.schedule(due.name, due.when)
     term = Terminal(coach, out)

@@ -23,8 +23,9 @@ from bot.telegram.jobs import JobQueueScheduler, rebuild
 log = logging.getLogger(__name__)
 
 
-def build_application(config: Config, *, clock: Clock = utcnow, rate_limiter: bool = True,
-                      base_file_url: str | None = None) -> Application:
+def build_application(
+    config: Config, *, clock: Clock = utcnow, rate_limiter: bool = True, base_file_url: str | None = None
+) -> Application:
     """The whole wiring in one readable place: core first, then handlers, then start-up jobs."""
     builder = ApplicationBuilder().token(config.token)
     if config.api_base_url:
@@ -34,8 +35,7 @@ def build_application(config: Config, *, clock: Clock = utcnow, rate_limiter: bo
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
     app = builder.post_init(_post_init).build()
     assert app.job_queue is not None, "install python-telegram-bot[job-queue]"
-    app.bot_data["coach"] = build_coach(config.knowledge, config.db, clock=clock,
-                                        scheduler=JobQueueScheduler(app.job_queue))
+    app.bot_data["coach"] = build_coach(config, clock=clock, scheduler=JobQueueScheduler(app.job_queue))
     message = filters.UpdateType.MESSAGE
     app.add_handler(MessageHandler(message & (filters.TEXT | filters.COMMAND), handlers.on_text))
     app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.TEXT, handlers.on_edited))

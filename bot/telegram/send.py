@@ -25,8 +25,9 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
 async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> Message:
     """Send one reply; if Telegram cannot parse our HTML (a bug, never expected), send it as plain text."""
     try:
-        return await bot.send_message(chat_id, reply.html, parse_mode=ParseMode.HTML,
-                                      reply_markup=keyboard(reply))
+        return await bot.send_message(
+            chat_id, reply.html, parse_mode=ParseMode.HTML, reply_markup=keyboard(reply)
+        )
     except BadRequest as exc:
         if "parse entities" not in str(exc).lower():
             raise

@@ -1,0 +1,125 @@
+"""Test support shared by every test module: a settable clock, a recording scheduler, a coach
+on a temporary database, and a real python-telegram-bot Application talking to the fake server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from telegram.ext import Application
+
+from bot.app import build_coach
+from bot.config import Config
+from bot.conversation import Coach, Incoming
+from bot.render import Reply
+from tests.fakebot import FakeBotApi
+
+USER = 1001
+
+
+class FakeClock:
+    """A clock the test moves by hand: no sleeping in tests."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+class RecordingScheduler:
+    """The core's Scheduler protocol, remembering timers so a test can fire them when due."""
+
+    def __init__(self) -> None:
+        self.timers: dict[str, datetime] = {}
+
+    def schedule(self, name: str, when: datetime) -> None:
+        self.timers[name] = when
+
+    def cancel(self, name: str) -> None:
+        self.timers.pop(name, None)
+
+    def due(self, now: datetime) -> list[str]:
+        """Names due by `now` (removed, as a fired job would be), earliest first."""
+        names = sorted((w, n) for n, w in self.timers.items() if w <= now)
+        for _, name in names:
+            del self.timers[name]
+        return [n for _, n in names]
+
+
+def make_config(tmp_path: Path, **overrides: Any) -> Config:
+    base = Config.from_env({"HAMCOACH_DB": str(tmp_path / "test.db")})
+    return dataclasses.replace(base, **overrides)
+
+
+def make_coach(tmp_path: Path, clock: FakeClock | None = None, **overrides: Any) -> Coach:
+    return build_coach(make_config(tmp_path, **overrides), clock=clock or FakeClock(),
+                       scheduler=RecordingScheduler())
+
+
+def say(coach: Coach, text: str, user: int = USER) -> list[Reply]:
+    """A user types `text`."""
+    return coach.handle(Incoming(user, user, "text", text, "Tess"))
+
+
+def press(coach: Coach, data: str, user: int = USER) -> list[Reply]:
+    """A user presses the button whose callback data is `data`."""
+    return coach.handle(Incoming(user, user, "button", data, "Tess"))
+
+
+def button_data(replies: list[Reply], label: str) -> str:
+    """The callback data of the button labelled `label` (case-insensitive substring)."""
+    for reply in replies:
+        for row in reply.buttons:
+            for b in row:
+                if label.casefold() in b.label.casefold():
+                    return b.data
+    raise AssertionError(f"no button {label!r} in {[r.labels() for r in replies]}")
+
+
+@asynccontextmanager
+async def running_bot(api: FakeBotApi, config: Config, clock: Any = None) -> AsyncIterator[Application]:
+    """Start the real Application (long polling) against the fake server, stop it afterwards."""
+    from bot.telegram.app import build_application
+
+    config = dataclasses.replace(config, token=api.token, api_base_url=api.base_url)
+    kwargs: dict[str, Any] = {"base_file_url": api.base_file_url}
+    if clock is not None:
+        kwargs["clock"] = clock
+    app = build_application(config, **kwargs)
+    async with app:
+        if app.post_init is not None:  # run_polling() would call it; we drive the stages ourselves
+            await app.post_init(app)
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        try:
+            yield app
+        finally:
+            await app.updater.stop()
+            await app.stop()
+    app.bot_data["coach"].store.close()
+
+
+async def exchange(api: FakeBotApi, user: int, text: str, expect: int = 1, timeout: float = 5.0,
+                   ) -> list[dict[str, Any]]:
+    """Send `text` as `user` and return the bot's next `expect` messages to that chat."""
+    before = len(api.sent_messages(user))
+    if text.startswith("/"):
+        command, _, args = text.partition(" ")
+        api.user_sends_command(user, command, args)
+    else:
+        api.user_sends_text(user, text)
+    messages = await api.wait_for_messages_async(user, before + expect, timeout)
+    await asyncio.sleep(0)
+    return messages[before:]
