@@ -28,15 +28,14 @@ def topic_buttons(kb: KnowledgeBase) -> list[list[Button]]:
 
 def answer_replies(kb: KnowledgeBase, answer: Answer) -> list[Reply]:
     """The safety answer first when a red flag is mentioned, then the answer or an honest 'don't know'."""
-    replies: list[Reply] = []
-    flag_entry = kb.entries[kb.red_flags.entry]
-    if answer.red_flag:
-        intro = escape(kb.texts["safety_intro"])
-        replies.append(Reply.make(f"{intro}\n\n{render_entry(kb, flag_entry)}"))
-    if answer.entry is not None and not (answer.red_flag and answer.entry.id == flag_entry.id):
-        replies.append(Reply.make(render_entry(kb, answer.entry), entry_buttons(kb, answer.entry.related)))
-    elif answer.entry is None and not answer.red_flag:
-        replies.append(Reply.plain(kb.texts["dont_know"], topic_buttons(kb)))
+    if answer.entry is None:
+        return [Reply.plain(kb.texts["dont_know"], topic_buttons(kb))]
+    if not answer.red_flag:
+        return [Reply.make(render_entry(kb, answer.entry), entry_buttons(kb, answer.entry.related))]
+    intro = escape(kb.texts["safety_intro"])
+    replies = [Reply.make(f"{intro}\n\n{render_entry(kb, answer.entry)}")]
+    if answer.also is not None:
+        replies.append(Reply.make(render_entry(kb, answer.also), entry_buttons(kb, answer.also.related)))
     return replies
 
 

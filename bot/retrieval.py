@@ -17,11 +17,11 @@ import sqlite_utils
 from rapidfuzz import fuzz, process
 
 from bot.knowledge import Entry, KnowledgeBase
-from bot.textnorm import STOPWORDS, content_words, words
+from bot.textnorm import MAX_TOKENS, is_filler, words
 
 # Tuned on the tuning half of tests/data/eval.yaml only (see benchmarks/tune.py); the held-out half
 # is checked by tests/test_eval.py.
-THRESHOLD = 0.6
+THRESHOLD = 0.3
 TYPO_CUTOFF = 84.0
 MAX_SYNONYM_WORDS = 4
 CANDIDATES = 20
@@ -36,9 +36,10 @@ class Answer:
     """What the bot found for one question."""
 
     question: str
-    entry: Entry | None
+    entry: Entry | None  # the red-flags entry whenever a red flag is mentioned
     score: float
     red_flag: bool = False
+    also: Entry | None = None  # with a red flag: the answer to the rest of the question, if any
 
     @property
     def matched(self) -> bool:
@@ -70,13 +71,13 @@ class Index:
         vocab = {w for r in rows for col in ("title", "questions", "tags", "answer") for w in words(r[col])}
         vocab |= {w for phrase in self._synonyms for w in phrase}
         self._vocab = frozenset(vocab)
-        self._fuzzy_vocab = sorted(w for w in vocab if len(w) >= 4 and w not in STOPWORDS)
+        self._fuzzy_vocab = sorted(w for w in vocab if len(w) >= 4 and not is_filler(w))
         self._red_flags = [
             re.compile(r"\b" + r"\s+".join(map(re.escape, words(p))) + r"\b")
             for p in kb.red_flags.phrases
             if words(p)
         ]
-        self._entries_for = functools.lru_cache(maxsize=4096)(self._entries_matching)
+        self._scores = functools.lru_cache(maxsize=8192)(self._scores_uncached)
         self._correct = functools.lru_cache(maxsize=4096)(self._correct_uncached)
 
     @staticmethod
@@ -89,31 +90,44 @@ class Index:
                 out[key] = tuple(dict.fromkeys(out.get(key, ()) + phrases))
         return out
 
-    def _entries_matching(self, concept: Concept) -> frozenset[str]:
-        sql = "select docs.id from docs join docs_fts on docs.rowid = docs_fts.rowid where docs_fts match ?"
-        return frozenset(row[0] for row in self.db.execute(sql, [_fts_query([concept])]).fetchall())
+    def _scores_uncached(self, concept: Concept) -> dict[str, float]:
+        """bm25 of every entry matching one concept, scaled so the best entry gets 1.0.
+
+        Scoring concept by concept (instead of one big OR query) stops a synonym group with many
+        members, such as all the names of the exercise, from outweighing the word that matters.
+        """
+        sql = (
+            "select docs.id, bm25(docs_fts, {w}) from docs join docs_fts on docs.rowid = docs_fts.rowid "
+            "where docs_fts match ?"
+        ).format(w=", ".join(map(str, WEIGHTS)))
+        rows = self.db.execute(sql, [_fts_query([concept])]).fetchall()
+        if not rows:
+            return {}
+        best = min(score for _, score in rows)  # bm25 is negative: lower is better
+        return {entry_id: (score / best if best else 1.0) for entry_id, score in rows}
 
     def _correct_uncached(self, word: str) -> str:
         """The knowledge base's spelling of a typo'd word, or the word itself."""
-        if word in self._vocab or len(word) < 4 or self._entries_matching((word,)):
+        if word in self._vocab or len(word) < 4 or self._scores((word,)):
             return word
         best = process.extractOne(word, self._fuzzy_vocab, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
         return str(best[0]) if best else word
 
     def concepts(self, question: str) -> list[Concept]:
         """The question's concepts: synonym phrases matched greedily, other words on their own."""
-        tokens = [self._correct(w) for w in content_words(question)]
+        tokens = [w if is_filler(w) else self._correct(w) for w in words(question)[: 3 * MAX_TOKENS]]
         out: list[Concept] = []
         i = 0
-        while i < len(tokens):
+        while i < len(tokens) and len(out) < MAX_TOKENS:
             for n in range(min(MAX_SYNONYM_WORDS, len(tokens) - i), 0, -1):
                 key = tuple(tokens[i : i + n])
-                if key in self._synonyms:
+                if key in self._synonyms and (n > 1 or not is_filler(key[0])):
                     out.append(self._synonyms[key])
                     i += n
                     break
             else:
-                out.append((tokens[i],))
+                if not is_filler(tokens[i]):
+                    out.append((tokens[i],))
                 i += 1
         return list(dict.fromkeys(out))
 
@@ -122,39 +136,44 @@ class Index:
         return any(p.search(text) for p in self._red_flags)
 
     def rank(self, question: str) -> list[tuple[Entry, float]]:
-        """Candidate entries with their coverage, best first."""
+        """Candidate entries with their score in [0, 1], best first.
+
+        Each concept counts with an idf-like weight (a word in every entry says little); an entry
+        earns a concept's weight times its scaled bm25 for it. Words the knowledge base has never
+        seen keep full weight, so off-topic questions ("best bench program") score low.
+        """
         concepts = self.concepts(question)
         if not concepts:
             return []
-        sql = (
-            "select docs.id from docs join docs_fts on docs.rowid = docs_fts.rowid "
-            f"where docs_fts match ? order by bm25(docs_fts, {', '.join(map(str, WEIGHTS))}) limit ?"
-        )
-        ids = [row[0] for row in self.db.execute(sql, [_fts_query(concepts), CANDIDATES]).fetchall()]
-        sets = [self._entries_for(c) for c in concepts]
-        weights = [self._weight(len(s)) for s in sets]
-        total = sum(weights)
-        scored = [
-            (self.kb.entries[i], sum(w for s, w in zip(sets, weights, strict=True) if i in s) / total)
-            for i in ids
-        ]
-        # bm25 order is kept among equal coverage (sorted() is stable).
-        return sorted(scored, key=lambda pair: -pair[1])
+        totals: dict[str, float] = {}
+        weight_sum = 0.0
+        for concept in concepts:
+            scores = self._scores(concept)
+            weight = self._weight(len(scores))
+            weight_sum += weight
+            for entry_id, scaled in scores.items():
+                totals[entry_id] = totals.get(entry_id, 0.0) + weight * scaled
+        if not totals or weight_sum == 0:
+            return []
+        ranked = sorted(totals.items(), key=lambda pair: (-pair[1], pair[0]))[:CANDIDATES]
+        return [(self.kb.entries[entry_id], total / weight_sum) for entry_id, total in ranked]
 
     def _weight(self, matching: int) -> float:
-        """How much a concept says: rare in the knowledge base says a lot; unknown words count fully,
-        so "bench" or "marathon" pull an off-topic question's coverage down."""
+        """How much a concept says: rare in the knowledge base says a lot, unknown words count fully."""
         n = len(self.kb.entries)
         return math.log((n + 1) / (min(matching, n) + 0.5)) if matching else math.log(2 * (n + 1))
 
     def answer(self, question: str) -> Answer:
         """The best entry if it covers enough of the question, else an honest no-match."""
-        red_flag = self.is_red_flag(question)
         ranked = self.rank(question)
-        if ranked and ranked[0][1] >= self.threshold:
-            entry, score = ranked[0]
-            return Answer(question, entry, score, red_flag)
-        return Answer(question, None, ranked[0][1] if ranked else 0.0, red_flag)
+        best, score = ranked[0] if ranked else (None, 0.0)
+        if best is not None and score < self.threshold:
+            best = None
+        if self.is_red_flag(question):
+            flag = self.kb.entries[self.kb.red_flags.entry]
+            also = best if best is not None and best.id != flag.id else None
+            return Answer(question, flag, 1.0, red_flag=True, also=also)
+        return Answer(question, best, score)
 
 
 def _fts_query(concepts: list[Concept]) -> str:

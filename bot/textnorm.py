@@ -192,6 +192,22 @@ STOPWORDS = frozenset(
     )
 )
 
+# Chat filler: words that say how someone talks, not what they ask about. An unknown word counts
+# against a match (it may be the topic we don't cover), so filler must not be mistaken for one.
+FILLER = frozenset(
+    (
+        "lol", "lmao", "haha", "nah", "yeah", "yep", "yup", "nope", "pls", "plz", "bro", "dude", "mate",
+        "guys", "man", "gf", "bf", "wife", "husband", "buddy", "honestly", "literally", "basically",
+        "super", "massive", "totally", "seriously", "today", "tonight", "yesterday", "tomorrow", "monday",
+        "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "morning", "ago", "never",
+        "always", "tried", "trying", "try", "doing", "done", "make", "makes", "made", "says", "said", "say",
+        "ok", "okay", "fine", "vs", "versus", "whether", "anyway", "maybe", "idk", "tbh", "imo", "btw",
+        "fr", "rn", "ngl", "omg", "wtf", "damn", "heck", "like", "exactly", "thru", "through", "mine",
+        "stuff", "thing", "things", "guess", "think", "thought", "wondering", "wonder", "question",
+        "quick", "real", "right", "sure", "lately", "recently", "since", "ever", "every", "time", "times",
+    )
+)
+
 
 def clean(text: str) -> str:
     """NFKC-normalised, lowercased text without control characters or null bytes."""
@@ -204,6 +220,11 @@ def words(text: str) -> list[str]:
     return [w.replace("'", "") for w in _WORD.findall(clean(text))]
 
 
+def is_filler(word: str) -> bool:
+    """Stopwords and chat filler carry no topic."""
+    return word in STOPWORDS or word in FILLER
+
+
 def content_words(text: str) -> list[str]:
-    """Word tokens without stopwords, capped so a 10,000-character message stays cheap."""
-    return [w for w in words(text) if w not in STOPWORDS][:MAX_TOKENS]
+    """Word tokens without stopwords or filler, capped so a 10,000-character message stays cheap."""
+    return [w for w in words(text) if not is_filler(w)][:MAX_TOKENS]

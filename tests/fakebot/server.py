@@ -37,7 +37,7 @@ from http.server import ThreadingHTTPServer
 from socketserver import StreamRequestHandler
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 from . import rules
 from . import updates as upd
@@ -973,6 +973,7 @@ class FakeBotApi:
     ) -> tuple[int, str, bytes]:
         """Answer one HTTP request: (status, content type, body). Independent of the socket layer."""
         path, _, query = raw_path.partition("?")
+        path = unquote(path)  # PTB percent-encodes file URLs (":" in the token becomes %3A)
         if path.startswith("/file/bot"):
             return self._download(path[len("/file/bot") :])
         if not path.startswith("/bot"):
@@ -1425,8 +1426,8 @@ class FakeBotApi:
         if isinstance(value, UploadedFile):
             folder = {"voice": "voice", "audio": "music", "document": "documents", "photo": "photos"}[kind]
             mime = value.content_type if value.content_type != "application/octet-stream" else None
-            if kind == "voice" and mime is None:
-                mime = "audio/ogg"
+            if mime is None:
+                mime = {"voice": "audio/ogg", "audio": "audio/mpeg", "photo": "image/jpeg"}.get(kind)
             file = self.add_file(value.data, kind=folder, file_name=value.filename, mime_type=mime)
             return self._files[file["file_id"]]
         if isinstance(value, str) and value:
