@@ -169,8 +169,8 @@ class Index:
         best, score = ranked[0] if ranked else (None, 0.0)
         if best is not None and score < self.threshold:
             best = None
-        if self.is_red_flag(question):
-            flag = self.kb.entries[self.kb.red_flags.entry]
+        flag = self.kb.entries[self.kb.red_flags.entry]
+        if self.is_red_flag(question) or best is flag:
             also = best if best is not None and best.id != flag.id else None
             return Answer(question, flag, 1.0, red_flag=True, also=also)
         return Answer(question, best, score)

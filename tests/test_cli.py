@@ -1,0 +1,82 @@
+"""The command-line contracts of DESIGN.md, run as real subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import SETTINGS
+
+
+def hamcoach(*args: str, stdin: str = "", cwd: Path | None = None, env: dict[str, str] | None = None,
+             ) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
+                          cwd=cwd, env=full_env, timeout=60)
+
+
+def test_ask_prints_the_answer(tmp_path: Path) -> None:
+    result = hamcoach("ask", "why do my calves cramp?", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "toes" in result.stdout.lower()
+    assert not (tmp_path / "hamcoach.db").exists(), "ask needs no database"
+
+
+def test_ask_json_reads_one_question_per_line() -> None:
+    result = hamcoach("ask", "--json", "-", stdin="where do my hips go?\nbest bench program?\n\n")
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(lines) == 3
+    for line in lines:
+        assert {"question", "matched", "answer", "topic", "score", "sources"} <= set(line)
+    hips, bench, empty = lines
+    assert hips["matched"] is True and hips["topic"] == "hips-forward" and hips["sources"]
+    assert bench["matched"] is False and bench["topic"] is None and "don't know" in bench["answer"]
+    assert empty["matched"] is False
+
+
+def test_status_json_has_the_contract_keys(tmp_path: Path) -> None:
+    result = hamcoach("status", "--json", env={"HAMCOACH_DB": str(tmp_path / "s.db")})
+    counts = json.loads(result.stdout)
+    for key in ("users", "sessions", "pending_checkins", "subscribers", "deliveries"):
+        assert isinstance(counts[key], int)
+
+
+def test_chat_reads_a_pipe_and_presses_buttons_by_number(tmp_path: Path) -> None:
+    result = hamcoach("chat", stdin="/start\n1\nwhy do my calves cramp\n",
+                      env={"HAMCOACH_DB": str(tmp_path / "c.db")})
+    assert result.returncode == 0, result.stderr
+    assert "[1] Browse topics" in result.stdout
+    assert "Pick a topic" in result.stdout  # "1" pressed the first button
+    assert "calf" in result.stdout.lower()
+    status = json.loads(hamcoach("status", "--json", env={"HAMCOACH_DB": str(tmp_path / "c.db")}).stdout)
+    assert status["users"] == 1
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("HAMCOACH_LOG_LEVEL", "LOUD", "HAMCOACH_LOG_LEVEL"),
+    ("HAMCOACH_ADMIN_IDS", "alice", "HAMCOACH_ADMIN_IDS"),
+    ("HAMCOACH_BROADCAST_RATE", "0", "HAMCOACH_BROADCAST_RATE"),
+])
+def test_bad_settings_are_named(name: str, value: str, message: str) -> None:
+    result = hamcoach("ask", "hips", env={name: value})
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_run_without_token_explains(tmp_path: Path) -> None:
+    result = hamcoach("run", env={"TELEGRAM_BOT_TOKEN": "", "HAMCOACH_DB": str(tmp_path / "r.db")})
+    assert result.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN" in result.stdout
+
+
+def test_every_setting_and_command_is_documented() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    for setting in SETTINGS:
+        assert setting.env in readme, setting.env
+    for command in ("hamcoach chat", "hamcoach ask", "hamcoach check", "hamcoach status", "hamcoach run"):
+        assert command in readme, command

@@ -1,0 +1,36 @@
+"""The evaluation set: top-1 accuracy and abstention on the held-out half (the threshold was tuned
+on the other half only). Run with `-s` to see the figures."""
+
+from __future__ import annotations
+
+from bot.evaluation import evaluate, load_cases, split
+from bot.knowledge import load_knowledge
+from bot.retrieval import Index
+
+ACCURACY_TARGET = 0.95
+ABSTENTION_TARGET = 0.95
+
+
+def test_eval_set_is_big_enough_and_split() -> None:
+    cases = load_cases()
+    tune, held = split(cases)
+    assert sum(1 for c in cases if c.expect) >= 80
+    assert sum(1 for c in cases if not c.expect) >= 25
+    assert not {c.question for c in tune} & {c.question for c in held}
+
+
+def test_eval_questions_name_real_entries() -> None:
+    kb = load_knowledge()
+    for case in load_cases():
+        assert case.expect <= set(kb.entries), case
+
+
+def test_held_out_accuracy_and_abstention() -> None:
+    _, held = split(load_cases())
+    score = evaluate(Index(load_knowledge()), held)
+    print(f"\nheld-out: top-1 accuracy {score.accuracy:.3f} ({score.correct}/{score.in_scope}), "
+          f"abstention {score.abstention:.3f} ({score.abstained}/{score.off_topic})")
+    for question, expected, got in score.wrong:
+        print(f"  miss: {question!r} expected {expected} got {got}")
+    assert score.accuracy >= ACCURACY_TARGET
+    assert score.abstention >= ABSTENTION_TARGET

@@ -1,0 +1,73 @@
+"""Answering: the right entry, honest abstention, red flags first, and no input that breaks it."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.knowledge import load_knowledge
+from bot.qa import answer_replies
+from bot.render import TEXT_LIMIT
+from bot.retrieval import Index
+
+KB = load_knowledge()
+INDEX = Index(KB)
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("why do my calves cramp?", "toes-calf-cramps"),
+        ("where do my hips go?", "hips-forward"),
+        ("why do my calfs cramp", "toes-calf-cramps"),  # typo
+        ("how long does DOMS last", "doms-how-long"),
+        ("what is the sartorius doing", "sartorius"),
+    ],
+)
+def test_answers_known_questions(question: str, entry: str) -> None:
+    answer = INDEX.answer(question)
+    assert answer.entry is not None and answer.entry.id == entry, INDEX.rank(question)[:3]
+
+
+@pytest.mark.parametrize("question", ["best bench program?", "whats the capital of norway", "", "🙂🙂🙂", "???"])
+def test_abstains_off_topic(question: str) -> None:
+    answer = INDEX.answer(question)
+    assert answer.entry is None
+    [reply] = answer_replies(KB, answer)
+    assert "don't know" in reply.text
+    assert reply.buttons, "a don't-know offers the topics as buttons"
+
+
+def test_red_flag_comes_first_whatever_else_is_asked() -> None:
+    answer = INDEX.answer("sharp pain in my hamstring, and how do I stop calf cramps?")
+    assert answer.red_flag and answer.entry is not None and answer.entry.id == KB.red_flags.entry
+    replies = answer_replies(KB, answer)
+    assert "clinician" in replies[0].text.lower()
+    assert len(replies) == 2 and "cramp" in replies[1].text.lower()
+
+
+@pytest.mark.parametrize("text", ["my pee looks like cola", "it went pop and now its swollen", "i cant walk"])
+def test_red_flag_phrasings(text: str) -> None:
+    assert INDEX.answer(text).red_flag
+
+
+def test_fts_syntax_in_questions_is_harmless() -> None:
+    for text in ['"calves" AND OR NOT NEAR(', "calf*", "hips -- ' ; drop table docs", "^toes:"]:
+        INDEX.answer(text)
+    assert INDEX.answer("calves cramp").entry is not None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=3000))
+def test_any_text_gets_a_bounded_reply(text: str) -> None:
+    replies = answer_replies(KB, INDEX.answer(text))
+    assert replies
+    for reply in replies:
+        assert 0 < len(reply.html) <= TEXT_LIMIT
+        assert "<script" not in reply.html
+
+
+def test_the_index_scales_to_ten_thousand_characters() -> None:
+    answer = INDEX.answer("calves " * 1500)
+    assert answer.entry is not None
