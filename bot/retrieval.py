@@ -171,9 +171,18 @@ class Index:
             best = None
         flag = self.kb.entries[self.kb.red_flags.entry]
         if self.is_red_flag(question) or best is flag:
-            also = best if best is not None and best.id != flag.id else None
-            return Answer(question, flag, 1.0, red_flag=True, also=also)
+            return Answer(question, flag, 1.0, red_flag=True, also=self._rest_of(question, flag))
         return Answer(question, best, score)
+
+    def _rest_of(self, question: str, flag: Entry) -> Entry | None:
+        """The answer to what else a red-flag message asks, judged without the red-flag words."""
+        rest = " ".join(words(question))
+        for pattern in self._red_flags:
+            rest = pattern.sub(" ", rest)
+        ranked = self.rank(rest)
+        if ranked and ranked[0][1] >= self.threshold and ranked[0][0].id != flag.id:
+            return ranked[0][0]
+        return None
 
 
 def _fts_query(concepts: list[Concept]) -> str:

@@ -63,8 +63,9 @@ def make_config(tmp_path: Path, **overrides: Any) -> Config:
 
 
 def make_coach(tmp_path: Path, clock: FakeClock | None = None, **overrides: Any) -> Coach:
-    return build_coach(make_config(tmp_path, **overrides), clock=clock or FakeClock(),
-                       scheduler=RecordingScheduler())
+    return build_coach(
+        make_config(tmp_path, **overrides), clock=clock or FakeClock(), scheduler=RecordingScheduler()
+    )
 
 
 def say(coach: Coach, text: str, user: int = USER) -> list[Reply]:
@@ -111,8 +112,13 @@ async def running_bot(api: FakeBotApi, config: Config, clock: Any = None) -> Asy
     app.bot_data["coach"].store.close()
 
 
-async def exchange(api: FakeBotApi, user: int, text: str, expect: int = 1, timeout: float = 5.0,
-                   ) -> list[dict[str, Any]]:
+async def exchange(
+    api: FakeBotApi,
+    user: int,
+    text: str,
+    expect: int = 1,
+    timeout: float = 5.0,
+) -> list[dict[str, Any]]:
     """Send `text` as `user` and return the bot's next `expect` messages to that chat."""
     before = len(api.sent_messages(user))
     if text.startswith("/"):
@@ -123,3 +129,49 @@ async def exchange(api: FakeBotApi, user: int, text: str, expect: int = 1, timeo
     messages = await api.wait_for_messages_async(user, before + expect, timeout)
     await asyncio.sleep(0)
     return messages[before:]
+
+
+class BotThread:
+    """The real Application polling the fake server from its own thread and event loop, so plain
+    (sync) tests, such as hypothesis tests, can drive it with the fake server's blocking waits."""
+
+    def __init__(self, api: FakeBotApi, config: Config) -> None:
+        import threading
+
+        self.api = api
+        self.config = config
+        self._ready = threading.Event()
+        self._stop: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
+        self.error: BaseException | None = None
+
+    async def _main(self) -> None:
+        try:
+            self._loop = asyncio.get_running_loop()
+            self._stop = asyncio.Event()
+            async with running_bot(self.api, self.config):
+                self._ready.set()
+                await self._stop.wait()
+        except BaseException as exc:  # surfaced by stop()
+            self.error = exc
+            self._ready.set()
+
+    def __enter__(self) -> BotThread:
+        self._thread.start()
+        self._ready.wait(15)
+        if self.error is not None:
+            raise self.error
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(15)
+        if self.error is not None:
+            raise self.error
+
+    def send(self, user: int, text: str, expect: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
+        before = len(self.api.sent_messages(user))
+        self.api.user_sends_text(user, text)
+        return self.api.wait_for_messages(user, before + expect, timeout)[before:]

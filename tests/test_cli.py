@@ -13,11 +13,22 @@ import pytest
 from bot.config import SETTINGS
 
 
-def hamcoach(*args: str, stdin: str = "", cwd: Path | None = None, env: dict[str, str] | None = None,
-             ) -> subprocess.CompletedProcess[str]:
+def hamcoach(
+    *args: str,
+    stdin: str = "",
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
-                          cwd=cwd, env=full_env, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=full_env,
+        timeout=60,
+    )
 
 
 def test_ask_prints_the_answer(tmp_path: Path) -> None:
@@ -47,8 +58,9 @@ def test_status_json_has_the_contract_keys(tmp_path: Path) -> None:
 
 
 def test_chat_reads_a_pipe_and_presses_buttons_by_number(tmp_path: Path) -> None:
-    result = hamcoach("chat", stdin="/start\n1\nwhy do my calves cramp\n",
-                      env={"HAMCOACH_DB": str(tmp_path / "c.db")})
+    result = hamcoach(
+        "chat", stdin="/start\n1\nwhy do my calves cramp\n", env={"HAMCOACH_DB": str(tmp_path / "c.db")}
+    )
     assert result.returncode == 0, result.stderr
     assert "[1] Browse topics" in result.stdout
     assert "Pick a topic" in result.stdout  # "1" pressed the first button
@@ -57,11 +69,14 @@ def test_chat_reads_a_pipe_and_presses_buttons_by_number(tmp_path: Path) -> None
     assert status["users"] == 1
 
 
-@pytest.mark.parametrize(("name", "value", "message"), [
-    ("HAMCOACH_LOG_LEVEL", "LOUD", "HAMCOACH_LOG_LEVEL"),
-    ("HAMCOACH_ADMIN_IDS", "alice", "HAMCOACH_ADMIN_IDS"),
-    ("HAMCOACH_BROADCAST_RATE", "0", "HAMCOACH_BROADCAST_RATE"),
-])
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("HAMCOACH_LOG_LEVEL", "LOUD", "HAMCOACH_LOG_LEVEL"),
+        ("HAMCOACH_ADMIN_IDS", "alice", "HAMCOACH_ADMIN_IDS"),
+        ("HAMCOACH_BROADCAST_RATE", "0", "HAMCOACH_BROADCAST_RATE"),
+    ],
+)
 def test_bad_settings_are_named(name: str, value: str, message: str) -> None:
     result = hamcoach("ask", "hips", env={name: value})
     assert result.returncode == 2

@@ -28,8 +28,10 @@ def test_eval_questions_name_real_entries() -> None:
 def test_held_out_accuracy_and_abstention() -> None:
     _, held = split(load_cases())
     score = evaluate(Index(load_knowledge()), held)
-    print(f"\nheld-out: top-1 accuracy {score.accuracy:.3f} ({score.correct}/{score.in_scope}), "
-          f"abstention {score.abstention:.3f} ({score.abstained}/{score.off_topic})")
+    print(
+        f"\nheld-out: top-1 accuracy {score.accuracy:.3f} ({score.correct}/{score.in_scope}), "
+        f"abstention {score.abstention:.3f} ({score.abstained}/{score.off_topic})"
+    )
     for question, expected, got in score.wrong:
         print(f"  miss: {question!r} expected {expected} got {got}")
     assert score.accuracy >= ACCURACY_TARGET

@@ -75,7 +75,9 @@ def test_missing_field_duplicate_id_and_dangling_refs(kb_copy: Path) -> None:
 def test_dangling_related_and_topic(kb_copy: Path) -> None:
     path = kb_copy / "entries" / "soreness.yaml"
     text = path.read_text()
-    path.write_text(text.replace("topic: soreness", "topic: nowhere", 1).replace("related: [", "related: [ghost, ", 1))
+    path.write_text(
+        text.replace("topic: soreness", "topic: nowhere", 1).replace("related: [", "related: [ghost, ", 1)
+    )
     problems = "\n".join(_problems(kb_copy))
     assert "unknown topic 'nowhere'" in problems
     assert "related entry 'ghost' does not exist" in problems
@@ -111,8 +113,9 @@ def test_check_command_exit_codes(kb_copy: Path) -> None:
 def test_bot_refuses_to_start_on_bad_knowledge(kb_copy: Path, tmp_path: Path) -> None:
     _replace(kb_copy / "sources.yaml", "id: letters", "id: letters\n    id: twice")
     env = {"HAMCOACH_KNOWLEDGE": str(kb_copy), "HAMCOACH_DB": str(tmp_path / "x.db"), "PATH": "/usr/bin"}
-    result = subprocess.run([sys.executable, "-m", "bot", "chat"], input="/start\n", capture_output=True,
-                            text=True, env=env)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "chat"], input="/start\n", capture_output=True, text=True, env=env
+    )
     assert result.returncode == 1
     assert "refusing to start" in result.stderr
     assert not (tmp_path / "x.db").exists(), "nothing is written before the knowledge is valid"

@@ -30,7 +30,9 @@ def test_answers_known_questions(question: str, entry: str) -> None:
     assert answer.entry is not None and answer.entry.id == entry, INDEX.rank(question)[:3]
 
 
-@pytest.mark.parametrize("question", ["best bench program?", "whats the capital of norway", "", "🙂🙂🙂", "???"])
+@pytest.mark.parametrize(
+    "question", ["best bench program?", "whats the capital of norway", "", "🙂🙂🙂", "???"]
+)
 def test_abstains_off_topic(question: str) -> None:
     answer = INDEX.answer(question)
     assert answer.entry is None
