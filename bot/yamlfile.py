@@ -55,7 +55,10 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> Node:
             key = str(key)
         if key in result:
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key '{key}' (first on line {result.key_lines[key]})", key_node.start_mark
+                None,
+                None,
+                f"duplicate key '{key}' (first on line {result.key_lines[key]})",
+                key_node.start_mark,
             )
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[key] = key_node.start_mark.line + 1
