@@ -1,0 +1,34 @@
+"""Sweep the abstention threshold on the TUNING half of the evaluation set (never the held-out half).
+
+    .venv/bin/python benchmarks/tune.py
+
+Prints top-1 accuracy and correct abstention for each threshold, so a change to the knowledge or the
+retriever can be re-tuned; copy the chosen value into bot/retrieval.py THRESHOLD.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.evaluation import evaluate, load_cases, split  # noqa: E402
+from bot.knowledge import load_knowledge  # noqa: E402
+from bot.retrieval import THRESHOLD, Index  # noqa: E402
+
+
+def main() -> None:
+    index = Index(load_knowledge())
+    tune, _ = split(load_cases())
+    print(f"tuning half: {sum(1 for c in tune if c.expect)} in scope, {sum(1 for c in tune if not c.expect)} off")
+    print(f"{'threshold':>10}{'accuracy':>10}{'abstain':>10}")
+    for step in range(10, 71, 5):
+        index.threshold = step / 100
+        score = evaluate(index, tune)
+        mark = "  <- current" if abs(index.threshold - THRESHOLD) < 1e-9 else ""
+        print(f"{index.threshold:>10.2f}{score.accuracy:>10.3f}{score.abstention:>10.3f}{mark}")
+
+
+if __name__ == "__main__":
+    main()
