@@ -6,6 +6,7 @@ hamcoach ask --json - < questions.txt
 hamcoach check knowledge/
 hamcoach status --json
 hamcoach run                  connect to Telegram (TELEGRAM_BOT_TOKEN)
+hamcoach broadcast "TEXT"     send a site update to every subscriber (--resume finishes one)
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from bot.checkins import load_checkins
 from bot.config import Config, ConfigError
 from bot.knowledge import load_knowledge
 from bot.qa import answer_replies
 from bot.retrieval import Index
+from bot.session import load_flow
 from bot.yamlfile import KnowledgeError
 
 log = logging.getLogger("hamcoach")
@@ -41,6 +44,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("dir", nargs="?", type=Path, help="folder to check (default: the configured one)")
     status = sub.add_parser("status", help="counts from the database")
     status.add_argument("--json", action="store_true", help="print one JSON object")
+    cast = sub.add_parser("broadcast", help="send a site update to every subscriber (TELEGRAM_BOT_TOKEN)")
+    cast.add_argument("text", nargs="?", help="the update (Telegram HTML: b, i, u, s, a, code, pre)")
+    cast.add_argument("--resume", action="store_true", help="finish unfinished broadcasts")
+    cast.add_argument("--json", action="store_true", help="print each report as one JSON object")
     return parser
 
 
@@ -71,6 +78,8 @@ def cmd_ask(config: Config, question: str, as_json: bool, stdin: Iterable[str]) 
 def cmd_check(folder: Path) -> int:
     try:
         kb = load_knowledge(folder)
+        load_checkins(folder, set(kb.sources))
+        load_flow(folder)
     except KnowledgeError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -126,6 +135,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.telegram.app import run
 
             return run(config)
+        if args.command == "broadcast":
+            from bot.telegram.broadcasting import cli
+
+            return cli(config, args.text, args.resume, args.json)
     except KnowledgeError as exc:
         print("hamcoach: the knowledge folder has problems; refusing to start:", file=sys.stderr)
         for problem in exc.problems:

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-from bot import qa
+from bot import (
+    broadcast,
+    broadcast_feature,
+    checkin_feature,
+    checkin_store,
+    checkins,
+    feed,
+    qa,
+    session_feature,
+    session_store,
+)
+from bot.checkins import load_checkins
 from bot.config import Config
 from bot.conversation import Clock, Coach, NullScheduler, Scheduler, utcnow
 from bot.knowledge import load_knowledge
 from bot.retrieval import Index
+from bot.session import load_flow
 from bot.store import Store
 
 
@@ -17,10 +29,21 @@ def build_coach(config: Config, *, clock: Clock = utcnow, scheduler: Scheduler |
     migration set (passed to Store so its tables exist before any handler runs).
     """
     kb = load_knowledge(config.knowledge)
+    checkin_plan = load_checkins(config.knowledge, set(kb.sources))
+    session_flow = load_flow(config.knowledge)
     index = Index(kb)
-    store = Store(config.db, extra=[])
+    store = Store(
+        config.db,
+        extra=[checkin_store.migrations, session_store.migrations, broadcast.migrations, feed.migrations],
+    )
     coach = Coach(
         kb=kb, index=index, store=store, config=config, clock=clock, scheduler=scheduler or NullScheduler()
     )
     qa.register(coach)
+    # Sessions before check-ins: a typed number mid-set is reps.
+    sessions = session_feature.register(coach, session_flow)
+    checkin_feature.register(coach, checkin_plan)
+    broadcast_feature.register(coach)
+    sessions.soreness_of = lambda user: checkins.latest_soreness(store, user, coach.clock())
+    sessions.held_of = lambda user: checkins.held(store, user)
     return coach

@@ -147,7 +147,9 @@ class Coach:
             return [Reply.plain(self.kb.texts["unsupported"])]
         text = msg.text.strip()
         if text.startswith("/"):
-            name, _, args = text[1:].partition(" ")
+            # Split at the first whitespace of any kind: "/broadcast\nline 1" carries its lines.
+            name, *rest = text[1:].split(maxsplit=1) or [""]
+            args = rest[0] if rest else ""
             name = name.split("@", 1)[0].lower()
             command = self.commands.get(name)
             if command is None:

@@ -71,11 +71,10 @@ class Terminal:
 
     def to_incoming(self, line: str) -> Incoming:
         text = line.strip()
-        pressed = None
-        if text.isdigit() and 1 <= int(text) <= len(self.buttons):
+        # A label typed exactly wins over a button number, so "3" on rep buttons "0".."8" means 3 reps.
+        pressed = next((b for b in self.buttons if b.label.casefold() == text.casefold()), None)
+        if pressed is None and text.isdigit() and 1 <= int(text) <= len(self.buttons):
             pressed = self.buttons[int(text) - 1]
-        else:
-            pressed = next((b for b in self.buttons if b.label.casefold() == text.casefold()), None)
         if pressed is not None:
             return Incoming(TERMINAL_USER, TERMINAL_USER, "button", pressed.data)
         return Incoming(TERMINAL_USER, TERMINAL_USER, "text", line.rstrip("\n"))

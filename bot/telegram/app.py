@@ -17,8 +17,8 @@ from telegram.ext import (
 from bot.app import build_coach
 from bot.config import Config
 from bot.conversation import Clock, utcnow
-from bot.telegram import handlers
-from bot.telegram.jobs import JobQueueScheduler, rebuild
+from bot.telegram import broadcasting, handlers
+from bot.telegram.jobs import rebuild
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,9 @@ def build_application(
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
     app = builder.post_init(_post_init).build()
     assert app.job_queue is not None, "install python-telegram-bot[job-queue]"
-    app.bot_data["coach"] = build_coach(config, clock=clock, scheduler=JobQueueScheduler(app.job_queue))
+    # BroadcastScheduler: JobQueueScheduler that runs `bc:<id>` timers as the async broadcast fan-out.
+    scheduler = broadcasting.BroadcastScheduler(app.job_queue)
+    app.bot_data["coach"] = build_coach(config, clock=clock, scheduler=scheduler)
     message = filters.UpdateType.MESSAGE
     app.add_handler(MessageHandler(message & (filters.TEXT | filters.COMMAND), handlers.on_text))
     app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.TEXT, handlers.on_edited))
@@ -46,10 +48,11 @@ def build_application(
 
 
 async def _post_init(app: Application) -> None:
-    """Register the command menu and rebuild timers from the database."""
+    """Register the command menu, rebuild timers (and unfinished broadcasts), start the feed watcher."""
     coach = app.bot_data["coach"]
     await app.bot.set_my_commands([BotCommand(c.name, c.description) for c in coach.menu()])
     rebuild(app)
+    broadcasting.start(app)
 
 
 def run(config: Config) -> int:

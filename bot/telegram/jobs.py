@@ -21,7 +21,9 @@ class JobQueueScheduler:
 
     def schedule(self, name: str, when: datetime) -> None:
         self.cancel(name)
-        self.job_queue.run_once(fire, when, name=name)
+        # misfire_grace_time=None: a job that starts late (busy loop, rebuilt after a restart) still
+        # runs; APScheduler's default of 1 s would silently drop it. The core decides from the database.
+        self.job_queue.run_once(fire, when, name=name, job_kwargs={"misfire_grace_time": None})
 
     def cancel(self, name: str) -> None:
         for job in self.job_queue.get_jobs_by_name(name):

@@ -1,0 +1,236 @@
+"""Step round trip of the guided session: 50 users doing sessions at once through the fake Bot API server.
+
+    .venv/bin/python benchmarks/session.py [--users 50] [--sessions 1] [--think 1.0]
+
+The real Application long-polls the fake server (tests/fakebot) on 127.0.0.1 and writes to a real SQLite
+file. Each user is a thread that taps through a whole session (safety ... sets, reps, skip rest, wrap-up);
+a step's round trip runs from the moment the update is queued at the server to the moment the bot's
+last reply to it has arrived there. Two runs: "burst" (no pause between steps: every user taps as fast as
+the bot answers) and "paced" (a random think time of 0.5x-1.5x --think seconds between steps, closer to
+people with a phone on the floor). Prints median, p90, p99 and max per run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.config import Config
+from tests.fakebot import FakeBotApi
+from tests.support import make_config
+
+FIRST_USER = 700_000
+LABELS = ("No, I'm fine", "Yes, legs are warm", "I'm set up", "Got it", "Ready", "Start my sets")
+
+
+def data_of(message: dict[str, Any], label: str) -> str:
+    for row in message.get("reply_markup", {}).get("inline_keyboard", []):
+        for button in row:
+            if button["text"] == label:
+                return str(button["callback_data"])
+    raise AssertionError(f"no {label!r} in {message.get('text')!r}")
+
+
+class Bot:
+    """The real Application polling the fake server from its own thread, with or without PTB's
+    AIORateLimiter (production uses it: about 30 messages/s per bot, Telegram's own limit)."""
+
+    def __init__(self, api: FakeBotApi, config: Config, rate_limiter: bool) -> None:
+        self.api, self.rate_limiter = api, rate_limiter
+        self.config = dataclasses.replace(config, token=api.token, api_base_url=api.base_url)
+        self.ready = threading.Event()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.stop: asyncio.Event | None = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+
+    def serve(self) -> None:
+        try:
+            asyncio.run(self.main())
+        except BaseException as exc:  # reported by __enter__
+            self.error = exc
+            self.ready.set()
+
+    async def main(self) -> None:
+        from bot.telegram.app import build_application
+
+        self.loop, self.stop = asyncio.get_running_loop(), asyncio.Event()
+        app = build_application(
+            self.config, rate_limiter=self.rate_limiter, base_file_url=self.api.base_file_url
+        )
+        async with app:
+            assert app.post_init is not None and app.updater is not None
+            await app.post_init(app)
+            await app.start()
+            await app.updater.start_polling(poll_interval=0, timeout=1)
+            self.ready.set()
+            await self.stop.wait()
+            await app.updater.stop()
+            await app.stop()
+        app.bot_data["coach"].store.close()
+
+    def __enter__(self) -> Bot:
+        self.thread.start()
+        assert self.ready.wait(15), "the bot did not start"
+        if self.error is not None:
+            raise self.error
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.loop is not None and self.stop is not None
+        self.loop.call_soon_threadsafe(self.stop.set)
+        self.thread.join(15)
+
+
+class User:
+    """One person doing sessions; records the round trip of every step.
+
+    Replies reach the user through the `Watcher` (one thread reading the server's call log), so fifty
+    waiting users do not contend for the fake server's lock; times are the server's own: from queueing
+    the update to the arrival of the bot's last sendMessage for it.
+    """
+
+    def __init__(self, api: FakeBotApi, user_id: int, think: float, rng: random.Random) -> None:
+        self.api, self.id, self.think, self.rng = api, user_id, think, rng
+        self.times: list[float] = []
+        self.inbox: list[tuple[float, dict[str, Any]]] = []
+        self.cond = threading.Condition()
+
+    def deliver(self, at: float, message: dict[str, Any]) -> None:
+        with self.cond:
+            self.inbox.append((at, message))
+            self.cond.notify_all()
+
+    def _step(self, send: Any, expect: int) -> dict[str, Any]:
+        if self.think:
+            time.sleep(self.think * self.rng.uniform(0.5, 1.5))
+        with self.cond:
+            before = len(self.inbox)
+        t0 = time.monotonic()
+        send()
+        with self.cond:
+            if not self.cond.wait_for(lambda: len(self.inbox) >= before + expect, timeout=30):
+                raise TimeoutError(f"user {self.id}: no reply")
+            at, message = self.inbox[before + expect - 1]
+        self.times.append(at - t0)
+        return message
+
+    def press(self, message: dict[str, Any], label: str, expect: int = 1) -> dict[str, Any]:
+        data = data_of(message, label)
+        return self._step(lambda: self.api.user_presses(self.id, message["message_id"], data), expect)
+
+    def session(self) -> None:
+        message = self._step(lambda: self.api.user_sends_command(self.id, "/session"), 1)
+        for label in LABELS:
+            message = self.press(message, label)
+        message = self.press(message, str(self.rng.randint(1, 5)))
+        message = self.press(message, "Skip rest")
+        self.press(message, str(self.rng.randint(0, 5)), expect=2)
+
+
+class Watcher:
+    """Reads the server's call log once, in order, and hands each sent message to its user."""
+
+    def __init__(self, api: FakeBotApi, users: dict[int, User]) -> None:
+        self.api, self.users = api, users
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self.watch, daemon=True)
+
+    def watch(self) -> None:
+        index = 0
+        while not self.done.is_set():
+            try:
+                call = self.api.wait_for(lambda c: True, timeout=0.2, since=index)
+            except TimeoutError:
+                continue
+            index += 1
+            if call.method == "sendMessage" and call.ok and call.chat_id in self.users:
+                self.users[call.chat_id].deliver(call.at, call.result)
+
+    def __enter__(self) -> Watcher:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        self.thread.join(5)
+
+
+def run(users: int, sessions: int, think: float, rate_limiter: bool, seed: int = 3) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp, FakeBotApi() as api:
+        config = make_config(Path(tmp))
+        with Bot(api, config, rate_limiter):
+            people = [User(api, FIRST_USER + i, think, random.Random(seed + i)) for i in range(users)]
+            watcher = Watcher(api, {u.id: u for u in people}).__enter__()
+            errors: list[BaseException] = []
+
+            def work(user: User) -> None:
+                try:
+                    for _ in range(sessions):
+                        user.session()
+                except BaseException as exc:
+                    errors.append(exc)
+
+            threads = [threading.Thread(target=work, args=(u,)) for u in people]
+            start = time.perf_counter()
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            wall = time.perf_counter() - start
+            watcher.__exit__()
+        if errors:
+            raise errors[0]
+        failed = [c for c in api.calls if c.status != 200 and c.method != "getUpdates"]  # 409 at shutdown
+        assert not failed, failed[:3]
+    times = sorted(t for u in people for t in u.times)
+    return {
+        "steps": len(times),
+        "steps_per_s": len(times) / wall,
+        "median_ms": statistics.median(times) * 1000,
+        "p90_ms": times[int(len(times) * 0.90) - 1] * 1000,
+        "p99_ms": times[int(len(times) * 0.99) - 1] * 1000,
+        "max_ms": times[-1] * 1000,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--sessions", type=int, default=1, help="sessions per user")
+    parser.add_argument("--think", type=float, default=3.0, help="mean seconds between steps (paced runs)")
+    args = parser.parse_args()
+    print(f"{args.users} users x {args.sessions} session(s), 10 steps each, fake Bot API on 127.0.0.1")
+    print(f"{'run':<40}{'steps':>7}{'steps/s':>9}{'median ms':>11}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}")
+    runs = (
+        (f"rate limiter on, paced (think ~{args.think:g} s)", True, args.think),
+        (f"rate limiter off, paced (think ~{args.think:g} s)", False, args.think),
+        ("rate limiter off, burst (no think time)", False, 0.0),
+        ("rate limiter on, burst (no think time)", True, 0.0),
+    )
+    for name, limiter, think in runs:
+        row = run(args.users, args.sessions, think, limiter)
+        print(
+            f"{name:<40}{row['steps']:>7.0f}{row['steps_per_s']:>9.0f}{row['median_ms']:>11.1f}"
+            f"{row['p90_ms']:>9.1f}{row['p99_ms']:>9.1f}{row['max_ms']:>9.1f}",
+            flush=True,
+        )
+    print("target: p99 under 50 ms with 50 concurrent users. The rate limiter holds sends to Telegram's")
+    print("~30 messages/s per bot, so a burst of more steps per second than that queues by design.")
+
+
+if __name__ == "__main__":
+    main()
