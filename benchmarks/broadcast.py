@@ -48,7 +48,7 @@ def serve(conn: Connection, rate: int) -> None:
             if call.status == 200:
                 chat = int(call.params["chat_id"])
                 ok[chat] = ok.get(chat, 0) + 1
-                times.append(call.time)
+                times.append(call.at)
             elif call.status == 429:
                 n429 += 1
         span = (max(times) - min(times)) if len(times) > 1 else 0.0
@@ -74,7 +74,9 @@ class Profile:
     calls: int = 0
 
 
-async def run(n: int, rate: int, token: str, base_url: str, db: Path, profile: Profile | None) -> dict[str, Any]:
+async def run(
+    n: int, rate: int, token: str, base_url: str, db: Path, profile: Profile | None
+) -> dict[str, Any]:
     from bot import broadcast, feed
     from bot.broadcast_text import prepare
     from bot.config import Config
@@ -84,7 +86,9 @@ async def run(n: int, rate: int, token: str, base_url: str, db: Path, profile: P
 
     store = Store(db, extra=[broadcast.migrations, feed.migrations])
     fill(store, n)
-    bid = broadcast.create(store, prepare("<b>New guide</b>: hips in line."), "cli", utcnow(), approve_now=True)
+    bid = broadcast.create(
+        store, prepare("<b>New guide</b>: hips in line."), "cli", utcnow(), approve_now=True
+    )
     config = dataclasses.replace(Config.from_env({}), token=token, api_base_url=base_url)
     sleep: Any = asyncio.sleep
     async with broadcast_bot(config) as bot:
@@ -92,7 +96,7 @@ async def run(n: int, rate: int, token: str, base_url: str, db: Path, profile: P
         if profile is not None:
             inner = send
 
-            async def send(chat_id: int, html: str) -> broadcast.SendResult:  # type: ignore[no-redef]
+            async def send(chat_id: int, html: str) -> broadcast.SendResult:
                 t = time.perf_counter()
                 try:
                     return await inner(chat_id, html)

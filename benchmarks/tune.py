@@ -13,15 +13,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.evaluation import evaluate, load_cases, split  # noqa: E402
-from bot.knowledge import load_knowledge  # noqa: E402
-from bot.retrieval import THRESHOLD, Index  # noqa: E402
+from bot.evaluation import evaluate, load_cases, split
+from bot.knowledge import load_knowledge
+from bot.retrieval import THRESHOLD, Index
 
 
 def main() -> None:
     index = Index(load_knowledge())
     tune, _ = split(load_cases())
-    print(f"tuning half: {sum(1 for c in tune if c.expect)} in scope, {sum(1 for c in tune if not c.expect)} off")
+    inside = sum(1 for c in tune if c.expect)
+    print(f"tuning half: {inside} in scope, {len(tune) - inside} off topic")
     print(f"{'threshold':>10}{'accuracy':>10}{'abstain':>10}")
     for step in range(10, 71, 5):
         index.threshold = step / 100

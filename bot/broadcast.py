@@ -5,8 +5,11 @@ The database is the truth. Approving a broadcast writes one `deliveries` row per
 rows in pages, marks each row `sending` (committed) before the Bot API call and `sent` (committed)
 after it. Exactly one message is in flight at a time, so a crash at any instant leaves at most one
 row whose fate is unknown: resuming re-sends it (at most one duplicate per crash) and never re-sends
-a `sent` row. Sending one at a time is also what keeps the rate honest: a pacer spaces sends by
-1/rate (plus a small margin for network jitter) and every chat gets at most one message a second.
+a `sent` row. Sending one at a time also keeps the rate honest: a pacer spaces sends evenly by
+(1 + margin)/rate, may catch up after a slow send, but never lets the server see more than `rate`
+sends in a sliding second (Telegram's and the fake server's model); each chat gets at most one a second.
+Concurrency would be faster against a slow API, but each message in flight at a crash is a possible
+duplicate: one in flight is what makes "at most one duplicate per crash" true.
 
 A broadcast is claimed with a lease (owner host:pid, renewed while sending) so `hamcoach broadcast`
 and a running bot never send the same broadcast at once; a lease whose process is dead is taken over
@@ -24,6 +27,7 @@ import os
 import socket
 import time
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -41,6 +45,7 @@ migrations = Migrations("hamcoach.broadcast")
 Source = Literal["admin", "feed", "cli"]
 ResultKind = Literal["ok", "retry_after", "blocked", "transient", "failed"]
 UNFINISHED = ("pending", "sending")
+CATCH_UP_S = 1.0  # how far behind its even schedule the pacer may catch up
 
 
 @migrations()
@@ -468,7 +473,7 @@ async def deliver(
     rate: float,
     *,
     per_chat_interval: float = 1.05,
-    margin: float = 0.02,
+    margin: float = 0.01,
     page_size: int = 200,
     max_retries: int = 3,
     backoff: float = 1.0,
@@ -488,8 +493,8 @@ async def deliver(
     (Telegram refused the message itself). Safe to call again after a crash or on a finished broadcast.
     `keep_going` is polled between sends (and during waits): False stops cleanly, leaving the rest
     pending for the next run (the bot is shutting down).
-    `margin` spaces sends slightly wider than 1/rate so network jitter cannot squeeze rate+1 sends
-    into one second; `per_chat_interval` (> 1 s for the same reason) spaces the parts of a long update.
+    `margin` spaces the even schedule slightly wider than 1/rate (the sliding window below is the
+    hard guarantee); `per_chat_interval` (a little over 1 s) spaces the parts of a long update.
     """
     from bot.conversation import utcnow
 
@@ -503,6 +508,14 @@ async def deliver(
     ledger = _Ledger(store, broadcast_id)
     interval = (1.0 + margin) / rate
     next_slot = monotonic()
+    # Hard cap mirroring Telegram's (and the fake server's) sliding window of one second: send k+cap
+    # starts at least cap/rate s after send k's *answer* arrived. The server handled send k before
+    # answering and handles k+cap after we start it, so however the network jitters, the server never
+    # sees more than `rate` in a second. The even schedule may catch up (up to CATCH_UP_S behind) after
+    # a slow send or a database hiccup; this window is what keeps such a burst within the limit.
+    cap = max(1, int(rate))
+    window_s = cap / rate + 0.005
+    answered: deque[float] = deque(maxlen=cap)
     renewed = monotonic()
     chat_ready: dict[int, float] = {}
     deferred: list[_Due] = []
@@ -522,79 +535,88 @@ async def deliver(
         seq += 1
         heapq.heappush(deferred, _Due(due, seq, row))
 
-    while keep_going():
-        t = monotonic()
-        if t - renewed > lease_s / 3:
-            if not _renew(store, broadcast_id, owner, clock(), lease_s):
-                log.warning("broadcast %d: lost the lease (cancelled or taken over); stopping", broadcast_id)
+    try:
+        while keep_going():
+            t = monotonic()
+            if t - renewed > lease_s / 3:
+                if not _renew(store, broadcast_id, owner, clock(), lease_s):
+                    log.warning(
+                        "broadcast %d: lost the lease (cancelled or taken over); stopping", broadcast_id
+                    )
+                    break
+                renewed = t
+            if deferred and deferred[0].due <= t:
+                row = heapq.heappop(deferred).row
+            elif buffer:
+                row = buffer.pop()
+            elif not exhausted and len(deferred) < max_deferred:
+                page = ledger.page(cursor, page_size)
+                if len(page) < page_size:
+                    exhausted = True
+                if page:
+                    cursor = page[-1].user_id
+                buffer = page[::-1]
+                continue
+            elif deferred:
+                await nap(deferred[0].due - t)
+                continue
+            else:
                 break
-            renewed = t
-        if deferred and deferred[0].due <= t:
-            row = heapq.heappop(deferred).row
-        elif buffer:
-            row = buffer.pop()
-        elif not exhausted and len(deferred) < max_deferred:
-            page = ledger.page(cursor, page_size)
-            if len(page) < page_size:
-                exhausted = True
-            if page:
-                cursor = page[-1].user_id
-            buffer = page[::-1]
-            continue
-        elif deferred:
-            await nap(deferred[0].due - t)
-            continue
-        else:
-            break
-        if not row.active:
-            ledger.final(row, "blocked", "not an active subscriber", clock())
-            continue
-        ready = chat_ready.get(row.chat_id, 0.0)
-        if ready > t:
-            defer(row, ready)
-            continue
-        start = max(next_slot, t)
-        if start > t:
-            await nap(start - t)
-            if not keep_going():
-                buffer.append(row)
-                break
-        next_slot = start + interval
-        ledger.before(row)
-        result = await send(row.chat_id, parts[row.parts_sent])
-        done_at = monotonic()
-        if result.kind == "ok":
-            row.parts_sent += 1
-            finished = row.parts_sent >= len(parts)
-            ledger.sent(row, row.parts_sent, finished, clock())
-            chat_ready[row.chat_id] = start + per_chat_interval
-            if not finished:
-                defer(row, start + per_chat_interval)
-            if len(chat_ready) > 2 * rate + 100:
-                chat_ready = {c: r for c, r in chat_ready.items() if r > done_at}
-        elif result.kind == "retry_after":
-            retry_afters += 1
-            wait = max(result.retry_after, 0.5)
-            log.warning("broadcast %d: Telegram asks to wait %.1f s", broadcast_id, wait)
-            next_slot = max(next_slot, done_at + wait)
-            ledger.again(row, row.errors, f"retry after {wait:g}")
-            defer(row, done_at + wait)
-        elif result.kind == "transient" and row.errors < max_retries:
-            transient += 1
-            row.errors += 1
-            ledger.again(row, row.errors, result.detail)
-            defer(row, done_at + backoff * 2 ** (row.errors - 1))
-        else:
-            if result.kind == "transient":
+            if not row.active:
+                ledger.final(row, "blocked", "not an active subscriber", clock())
+                continue
+            ready = chat_ready.get(row.chat_id, 0.0)
+            if ready > t:
+                defer(row, ready)
+                continue
+            slot = max(next_slot, t - CATCH_UP_S)
+            start = max(slot, t)
+            if len(answered) == cap:
+                start = max(start, answered[0] + window_s)
+            if start > t:
+                await nap(start - t)
+                if not keep_going():
+                    buffer.append(row)
+                    break
+            next_slot = slot + interval
+            ledger.before(row)
+            result = await send(row.chat_id, parts[row.parts_sent])
+            done_at = monotonic()
+            answered.append(done_at)
+            if result.kind == "ok":
+                row.parts_sent += 1
+                finished = row.parts_sent >= len(parts)
+                ledger.sent(row, row.parts_sent, finished, clock())
+                chat_ready[row.chat_id] = start + per_chat_interval
+                if not finished:
+                    defer(row, start + per_chat_interval)
+                if len(chat_ready) > 2 * rate + 100:
+                    chat_ready = {c: r for c, r in chat_ready.items() if r > done_at}
+            elif result.kind == "retry_after":
+                retry_afters += 1
+                wait = max(result.retry_after, 0.5)
+                log.warning("broadcast %d: Telegram asks to wait %.1f s", broadcast_id, wait)
+                next_slot = max(next_slot, done_at + wait)
+                ledger.again(row, row.errors, f"retry after {wait:g}")
+                defer(row, done_at + wait)
+            elif result.kind == "transient" and row.errors < max_retries:
                 transient += 1
-            status = "blocked" if result.kind == "blocked" else "failed"
-            ledger.final(row, status, result.detail, clock())
-    ledger.finish(clock())
-    with contextlib.suppress(Exception), store.db.conn:
-        store.db.execute(
-            "update broadcasts set lease_owner = null, lease_until = null where id = ? and lease_owner = ?",
-            [broadcast_id, owner],
-        )
+                row.errors += 1
+                ledger.again(row, row.errors, result.detail)
+                defer(row, done_at + backoff * 2 ** (row.errors - 1))
+            else:
+                if result.kind == "transient":
+                    transient += 1
+                status = "blocked" if result.kind == "blocked" else "failed"
+                ledger.final(row, status, result.detail, clock())
+        ledger.finish(clock())
+    finally:  # whatever happened (shutdown, a bug), let the next run claim it without waiting
+        with contextlib.suppress(Exception), store.db.conn:
+            store.db.execute(
+                "update broadcasts set lease_owner = null, lease_until = null "
+                "where id = ? and lease_owner = ?",
+                [broadcast_id, owner],
+            )
     out = report(store, broadcast_id)
     out.retry_afters, out.transient_errors = retry_afters, transient
     return out

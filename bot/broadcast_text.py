@@ -185,22 +185,36 @@ def _cut_point(text: str, room: int) -> int:
     return max(end, 1) if room > 0 else 0
 
 
+def _cuts(plain: str, limit: int) -> list[int]:
+    """Where to cut the whole plain text so each piece fits, preferring line breaks, then spaces."""
+    cuts: list[int] = []
+    start = 0
+    while visible_len(plain[start:]) > limit:
+        start += _cut_point(plain[start:], limit)
+        cuts.append(start)
+    return cuts
+
+
 def split(toks: list[Tok], limit: int = TEXT_LIMIT) -> list[str]:
-    """Split tokens into rendered parts of at most `limit` visible characters each."""
+    """Split tokens into rendered parts of at most `limit` visible characters each.
+
+    Cut points are chosen on the whole text (so a paragraph break wins over a space even when tags
+    sit in between); tags open at a cut are closed there and reopened in the next part.
+    """
+    cuts = _cuts("".join(t.value for t in toks if t.kind == "text"), limit)
     parts: list[str] = []
     current: list[Tok] = []
     stack: list[Tok] = []
-    used = 0
 
     def flush() -> None:
-        nonlocal current, used
+        nonlocal current
         closing = [Tok("close", t.value) for t in reversed(stack)]
         rendered = render(current + closing)
         if re.sub(r"<[^>]*>", "", rendered).strip():
             parts.append(rendered)
         current = list(stack)  # reopen what was open
-        used = 0
 
+    pos = 0
     for t in toks:
         if t.kind == "open":
             stack.append(t)
@@ -210,19 +224,15 @@ def split(toks: list[Tok], limit: int = TEXT_LIMIT) -> list[str]:
             current.append(t)
         else:
             text = t.value
-            while text:
-                room = limit - used
-                if visible_len(text) <= room:
-                    current.append(Tok("text", text))
-                    used += visible_len(text)
-                    break
-                cut = _cut_point(text, room)
-                if cut == 0:
-                    flush()
-                    continue
-                current.append(Tok("text", text[:cut]))
-                text = text[cut:]
+            while cuts and cuts[0] <= pos + len(text):
+                head = cuts.pop(0) - pos
+                if head > 0:
+                    current.append(Tok("text", text[:head]))
                 flush()
+                text, pos = text[head:], pos + head
+            if text:
+                current.append(Tok("text", text))
+            pos += len(text)
     flush()
     return parts
 

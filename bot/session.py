@@ -120,7 +120,7 @@ class Flow:
         return next(s for s in self.steps.values() if s.kind == "sets")
 
     def text(self, key: str, **values: object) -> str:
-        return self.texts[key].format(**values) if values else self.texts[key]
+        return fill(self.texts[key], values)
 
 
 # ---------------------------------------------------------------- loading and validation

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from bot.conversation import Coach, Due, Incoming, Outgoing
@@ -178,6 +178,7 @@ class SessionFeature:
         return self.screen(row)
 
     def already(self, row: SessionRow) -> list[Reply]:
+        row = self.repair(row)
         title = self.step_title(row)
         over = Button(self.flow.text("start_over_button"), self.data(row, "over"))
         if row.status == "paused":
@@ -235,6 +236,7 @@ class SessionFeature:
         row = self.store.get(int(sid))
         if row is None or row.user_id != msg.user_id:
             return self.coach._stale()
+        row = self.repair(row)
         if row.status in ("finished", "cancelled"):
             return [Reply.plain(self.flow.text("session_over"))]
         if int(seq) != row.seq:
@@ -255,19 +257,27 @@ class SessionFeature:
         new = self.store.set_status(row, "active", self.coach.clock())
         return self.screen(new) if new else self.note(row, "stale")
 
+    def repair(self, row: SessionRow) -> SessionRow:
+        """A stored step the YAML no longer has (a coach edited it) restarts the walk-through, sets kept."""
+        if row.status not in ("active", "paused") or row.state.step in self.flow.steps:
+            return row
+        log.warning("session %s was at step %r, which session.yaml no longer has", row.id, row.state.step)
+        state = replace(start_state(self.flow), set_no=row.state.set_no)
+        fixed = self.store.apply(row, Change(state, rest_end="done"), self.coach.clock())
+        return fixed or self.store.get(row.id) or row
+
     def on_text(self, msg: Incoming) -> list[Reply] | None:
         row = self.store.running(msg.user_id)
         if row is None:
             return None
+        row = self.repair(row)
         text = msg.text.strip()
         low = " ".join(text.lower().strip(" .!").split())
         if row.status == "paused":
             return self.resume(row) if low in RESUME_WORDS else None
         if msg.kind == "edited":
             return self.note(row, "edited")
-        step = self.flow.steps.get(row.state.step)
-        if step is None:
-            return self.step(row, Event("repeat"))
+        step = self.flow.steps[row.state.step]
         if low in REPEAT_WORDS:
             return self.screen(row)
         if low == "back":
@@ -316,6 +326,7 @@ class SessionFeature:
         if row is None or due is None or due[1] != "pending":
             return []
         if row.status != "active" or not row.state.resting or row.state.set_no != int(set_no) + 1:
+            self.store.close_rest(row.id, int(set_no))
             return []
         outcome = transition(self.flow, row.plan.sets, row.state, Event("rest_over"))
         new = self.store.apply(row, Change(outcome.state, rest_end="done"), self.coach.clock())
@@ -362,6 +373,7 @@ class SessionFeature:
         row = self.store.running(msg.user_id)
         if row is None:
             return [Reply.plain(self.flow.text("nothing_to_resume"))]
+        row = self.repair(row)
         if row.status == "active":
             return self.note(row, "not_paused")
         return self.resume(row)

@@ -278,6 +278,14 @@ class SessionStore:
         ).fetchone()
         return (parse_stamp(row[0]), str(row[1])) if row else None
 
+    def close_rest(self, session_id: int, set_no: int) -> None:
+        """A rest that no longer fits the session's state is closed, so it is not rebuilt again."""
+        self.db.execute(
+            "update rests set status = 'done' where session_id = ? and set_no = ? and status = 'pending'",
+            [session_id, set_no],
+        )
+        self.db.conn.commit()
+
     def pending_rests(self) -> list[tuple[int, int, datetime]]:
         """(session_id, set_no, due_at) of every rest still to ping, for rebuilding timers at start-up."""
         rows = self.db.execute(

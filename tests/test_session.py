@@ -551,3 +551,13 @@ def test_random_presses_and_messages_never_crash(
             assert [n for n, _ in sets] == list(range(1, len(sets) + 1))
             assert len(sets) <= row.plan.sets
     coach.store.close()
+
+
+def test_a_step_removed_from_the_yaml_restarts_the_walkthrough_keeping_sets(tmp_path: Path) -> None:
+    coach = make_coach(tmp_path)
+    press(coach, button_data(to_sets(coach), "2"))
+    coach.store.db.execute("update sessions set step = 'renamed-by-a-coach'")
+    coach.store.db.conn.commit()
+    assert say(coach, "repeat")[0].text.startswith("Safety first")
+    assert logged(coach) == [(1, 2)]
+    assert SessionStore(coach.store.db).running(USER) is not None

@@ -19,6 +19,7 @@ from bot.config import Config
 from bot.conversation import Clock, utcnow
 from bot.telegram import broadcasting, handlers
 from bot.telegram.jobs import rebuild
+from bot.telegram.ordering import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,8 @@ def build_application(
         builder = builder.base_file_url(base_file_url or config.api_base_url.replace("/bot", "/file/bot"))
     if rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+    # Chats are served in parallel, each chat's updates in order.
+    builder = builder.concurrent_updates(PerChatUpdateProcessor())
     app = builder.post_init(_post_init).build()
     assert app.job_queue is not None, "install python-telegram-bot[job-queue]"
     # BroadcastScheduler: JobQueueScheduler that runs `bc:<id>` timers as the async broadcast fan-out.

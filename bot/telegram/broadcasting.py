@@ -56,7 +56,7 @@ def make_send(bot: Bot) -> broadcast.Send:
         try:
             await bot.send_message(chat_id, html, parse_mode=ParseMode.HTML, link_preview_options=no_preview)
             return broadcast.OK
-        except RetryAfter as exc:
+        except RetryAfter as exc:  # _retry_after: the timedelta, without PTB's deprecation warning
             return SendResult("retry_after", exc._retry_after.total_seconds(), str(exc))
         except Forbidden as exc:
             return SendResult("blocked", detail=exc.message)
