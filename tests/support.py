@@ -175,3 +175,35 @@ class BotThread:
         before = len(self.api.sent_messages(user))
         self.api.user_sends_text(user, text)
         return self.api.wait_for_messages(user, before + expect, timeout)[before:]
+
+
+def keyboard_labels(message: dict[str, Any]) -> list[str]:
+    """Labels of the inline keyboard under a message the fake server stored."""
+    return [b["text"] for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
+
+
+def callback_data(message: dict[str, Any], label: str) -> str:
+    """Callback data of the button labelled `label` (exact, or contained when longer than 2 chars)."""
+    for row in message.get("reply_markup", {}).get("inline_keyboard", []):
+        for button in row:
+            if button["text"] == label or (len(label) > 2 and label in button["text"]):
+                return str(button["callback_data"])
+    raise AssertionError(f"no {label!r} in {keyboard_labels(message)}")
+
+
+async def tap(
+    api: FakeBotApi,
+    user: int,
+    message: dict[str, Any],
+    data: str,
+    expect: int = 1,
+) -> list[dict[str, Any]]:
+    """`user` presses the button carrying `data` under `message`; return the bot's next `expect`
+    messages once the press is also acknowledged (answerCallbackQuery)."""
+    before = len(api.sent_messages(user))
+    query_id = api.user_presses(user, message["message_id"], data)
+    messages = await api.wait_for_messages_async(user, before + expect)
+    await api.wait_for_async(
+        lambda c: c.method == "answerCallbackQuery" and c.params.get("callback_query_id") == query_id
+    )
+    return messages[before:]

@@ -13,7 +13,16 @@ from bot.app import build_coach
 from bot.checkin_store import CheckinStore
 from bot.conversation import Coach
 from tests.fakebot import FakeBotApi
-from tests.support import FakeClock, RecordingScheduler, exchange, make_config, running_bot, say
+from tests.support import (
+    FakeClock,
+    RecordingScheduler,
+    callback_data,
+    exchange,
+    make_config,
+    running_bot,
+    say,
+    tap,
+)
 from tests.support import press as press_core
 
 USER = 5151
@@ -26,22 +35,8 @@ def midday_offset(now: datetime) -> str:
     return f"{hours:+d}"
 
 
-def button(message: dict[str, Any], label: str) -> str:
-    for row in message["reply_markup"]["inline_keyboard"]:
-        for b in row:
-            if b["text"] == label:
-                return str(b["callback_data"])
-    raise AssertionError(f"no button {label!r} in {message['reply_markup']}")
-
-
 async def press(api: FakeBotApi, message: dict[str, Any], data: str, expect: int = 1) -> list[dict[str, Any]]:
-    before = len(api.sent_messages(USER))
-    query_id = api.user_presses(USER, message["message_id"], data)
-    messages = await api.wait_for_messages_async(USER, before + expect)
-    await api.wait_for_async(
-        lambda c: c.method == "answerCallbackQuery" and c.params.get("callback_query_id") == query_id
-    )
-    return messages[before:]
+    return await tap(api, USER, message, data, expect)
 
 
 async def test_a_check_in_fires_from_the_job_queue_and_a_button_answers_it(
@@ -54,7 +49,7 @@ async def test_a_check_in_fires_from_the_job_queue_and_a_button_answers_it(
         [tz_reply] = await exchange(fake_api, USER, f"/timezone {midday_offset(datetime.now(UTC))}")
         assert "Time zone set" in tz_reply["text"]
         [overview] = await exchange(fake_api, USER, "/checkins")
-        [opted] = await press(fake_api, overview, button(overview, "Check in on my soreness"))
+        [opted] = await press(fake_api, overview, callback_data(overview, "Check in on my soreness"))
         assert "about 24 and 48 hours" in opted["text"]
 
         finished = datetime.now(UTC) - timedelta(hours=24) + timedelta(seconds=1.5)
@@ -67,14 +62,16 @@ async def test_a_check_in_fires_from_the_job_queue_and_a_button_answers_it(
         labels = [b["text"] for row in ping["reply_markup"]["inline_keyboard"] for b in row]
         assert labels[:11] == [str(n) for n in range(11)] and "Snooze 2 h" in labels
 
-        [advice] = await press(fake_api, ping, button(ping, "7"))
+        [advice] = await press(fake_api, ping, callback_data(ping, "7"))
         assert "7/10" in advice["text"] and "Source:" in advice["text"]
         store = CheckinStore(coach.store.db)
         [h24, h48] = store.for_user(USER)
         assert (h24.status, h24.score) == ("answered", 7)
         assert h48.status == "pending"
 
-        [again] = await press(fake_api, ping, button(ping, "7"))  # same press again: corrected, not doubled
+        [again] = await press(
+            fake_api, ping, callback_data(ping, "7")
+        )  # same press again: corrected, not doubled
         assert "changed your score" in again["text"]
         assert coach.store.count("soreness") == 1
 

@@ -15,34 +15,16 @@ from bot.session import MESSAGE_LIMIT
 from bot.session_store import SessionStore
 from bot.store import Store
 from tests.fakebot import FakeBotApi
-from tests.support import exchange, make_config, running_bot
+from tests.support import callback_data, exchange, keyboard_labels, make_config, running_bot, tap
 
 USER = 5151
-
-
-def labels(message: dict[str, Any]) -> list[str]:
-    return [b["text"] for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
-
-
-def data_of(message: dict[str, Any], label: str) -> str:
-    for row in message.get("reply_markup", {}).get("inline_keyboard", []):
-        for button in row:
-            if button["text"] == label or (len(label) > 2 and label in button["text"]):
-                return str(button["callback_data"])
-    raise AssertionError(f"no {label!r} in {labels(message)}")
 
 
 async def press(
     api: FakeBotApi, message: dict[str, Any], label: str, expect: int = 1
 ) -> list[dict[str, Any]]:
     """The user taps `label` under `message`; return the bot's next `expect` messages."""
-    before = len(api.sent_messages(USER))
-    query_id = api.user_presses(USER, message["message_id"], data_of(message, label))
-    messages = await api.wait_for_messages_async(USER, before + expect)
-    await api.wait_for_async(
-        lambda c: c.method == "answerCallbackQuery" and c.params.get("callback_query_id") == query_id
-    )
-    return messages[before:]
+    return await tap(api, USER, message, callback_data(message, label), expect)
 
 
 def sets_logged(app: Application) -> list[tuple[int, int]]:
@@ -83,9 +65,11 @@ async def test_full_walkthrough(fake_api: FakeBotApi, tmp_path: Path) -> None:
         [plan] = await press(fake_api, first_rep, "Ready")
         assert "2 sets of up to 5 reps" in plan["text"]
         [set1] = await press(fake_api, plan, "Start my sets")
-        assert set1["text"].startswith("Set 1 of 2") and labels(set1)[:9] == [str(n) for n in range(9)]
+        assert set1["text"].startswith("Set 1 of 2") and keyboard_labels(set1)[:9] == [
+            str(n) for n in range(9)
+        ]
         [rest] = await press(fake_api, set1, "3")
-        assert "3 reps logged" in rest["text"] and "Skip rest" in labels(rest)
+        assert "3 reps logged" in rest["text"] and "Skip rest" in keyboard_labels(rest)
         [resting] = await exchange(fake_api, USER, "4")
         assert resting["text"].startswith("Resting")
         before = len(fake_api.sent_messages(USER))
@@ -96,7 +80,7 @@ async def test_full_walkthrough(fake_api: FakeBotApi, tmp_path: Path) -> None:
         wrap, more = await exchange(fake_api, USER, "III", 2)
         assert "You logged 2 sets: 3 and 3 reps, 6 in total." in wrap["text"]
         assert "week 2" in more["text"]
-        assert labels(more) == ["Check in on my soreness", "Notify me of site updates"]
+        assert keyboard_labels(more) == ["Check in on my soreness", "Notify me of site updates"]
         steps = [m["text"] for m in fake_api.sent_messages(USER)[1:] if "Source:" not in m["text"]]
         assert all(len(t) < MESSAGE_LIMIT for t in steps), max(steps, key=len)  # knowledge answers aside
         [history] = await exchange(fake_api, USER, "/history")
@@ -116,7 +100,7 @@ async def test_old_button_and_double_press(fake_api: FakeBotApi, tmp_path: Path)
         for label in ("Yes, legs are warm", "I'm set up", "Got it", "Ready", "Start my sets"):
             [message] = await press(fake_api, message, label)
         before = len(fake_api.sent_messages(USER))
-        data = data_of(message, "2")
+        data = callback_data(message, "2")
         fake_api.user_presses(USER, message["message_id"], data)
         fake_api.user_presses(USER, message["message_id"], data)  # the double tap
         replies = (await fake_api.wait_for_messages_async(USER, before + 3))[before:]

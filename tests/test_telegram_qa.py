@@ -11,47 +11,37 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.fakebot import FakeBotApi
-from tests.support import BotThread, exchange, make_config, running_bot
+from tests.support import (
+    BotThread,
+    callback_data,
+    exchange,
+    keyboard_labels,
+    make_config,
+    running_bot,
+    tap,
+)
 
 USER = 4242
-
-
-def labels(message: dict[str, Any]) -> list[str]:
-    return [b["text"] for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
-
-
-def data_of(message: dict[str, Any], label: str) -> str:
-    for row in message["reply_markup"]["inline_keyboard"]:
-        for button in row:
-            if label in button["text"]:
-                return str(button["callback_data"])
-    raise AssertionError(f"no {label!r} in {labels(message)}")
 
 
 async def press(
     api: FakeBotApi, message: dict[str, Any], label: str, expect: int = 1
 ) -> list[dict[str, Any]]:
-    before = len(api.sent_messages(USER))
-    query_id = api.user_presses(USER, message["message_id"], data_of(message, label))
-    messages = await api.wait_for_messages_async(USER, before + expect)
-    await api.wait_for_async(
-        lambda c: c.method == "answerCallbackQuery" and c.params.get("callback_query_id") == query_id
-    )
-    return messages[before:]
+    return await tap(api, USER, message, callback_data(message, label), expect)
 
 
 async def test_start_question_topics_and_related(fake_api: FakeBotApi, tmp_path: Path) -> None:
     async with running_bot(fake_api, make_config(tmp_path)):
         [welcome] = await exchange(fake_api, USER, "/start")
         assert "ham raise" in welcome["text"].lower()
-        assert "Browse topics" in labels(welcome)
+        assert "Browse topics" in keyboard_labels(welcome)
         [topics] = await press(fake_api, welcome, "Browse topics")
-        assert len(labels(topics)) >= 5
+        assert len(keyboard_labels(topics)) >= 5
         [topic] = await press(fake_api, topics, "Technique")
-        assert labels(topic), "a topic lists its entries as buttons"
+        assert keyboard_labels(topic), "a topic lists its entries as buttons"
         [answer] = await exchange(fake_api, USER, "why do my calves cramp")
         assert "toes" in answer["text"].lower() and "Source:" in answer["text"]
-        related = labels(answer)
+        related = keyboard_labels(answer)
         assert related
         [second] = await press(fake_api, answer, related[0])
         assert second["text"].split("\n")[0] == related[0]
@@ -65,7 +55,7 @@ async def test_help_lists_commands_and_off_topic_is_honest(fake_api: FakeBotApi,
         assert "/topics" in help_["text"]
         [dont] = await exchange(fake_api, USER, "best bench program?")
         assert "don't know" in dont["text"]
-        assert len(labels(dont)) >= 5
+        assert len(keyboard_labels(dont)) >= 5
         [unknown] = await exchange(fake_api, USER, "/frobnicate")
         assert "/help" in unknown["text"]
 
