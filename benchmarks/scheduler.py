@@ -33,8 +33,8 @@ if str(ROOT) not in sys.path:
 def fill_database(db: Path, count: int, first_due: datetime, spread: timedelta, user_base: int = 1) -> None:
     """`count` pending 24-hour check-ins, one user each, due evenly over `spread` from `first_due`."""
     from bot.app import build_coach
-    from bot.checkin_store import stamp
     from bot.config import Config
+    from bot.store import stamp
 
     config = dataclasses.replace(Config.from_env({}), db=db)
     coach = build_coach(config)

@@ -8,11 +8,13 @@ fixed format (microseconds, +00:00), so string order is time order and `due_at` 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
+
+from bot.store import parse_stamp, stamp
 
 migrations = Migrations("hamcoach.checkins")
 
@@ -73,15 +75,6 @@ def m001_checkins(db: sqlite_utils.Database) -> None:
     )
     db.table("soreness").create_index(["user_id", "recorded_at"])
     db.table("soreness").create_index(["checkin_id"], unique=True)
-
-
-def stamp(when: datetime) -> str:
-    """The one stored form of a time: UTC, microseconds, so strings sort like times."""
-    return when.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def parse_stamp(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlite_utils
@@ -18,6 +18,7 @@ from sqlite_utils.migrations import Migrations
 
 from bot.progression import Past, Plan
 from bot.session import State
+from bot.store import parse_stamp, stamp
 
 migrations = Migrations("hamcoach.session")
 
@@ -66,15 +67,6 @@ def m001_sessions(db: sqlite_utils.Database) -> None:
         defaults={"status": "pending"},  # pending | done | skipped | cancelled
     )
     db.table("rests").create_index(["status", "due_at"])
-
-
-def stamp(when: datetime) -> str:
-    """UTC with microseconds, so stored strings sort like the times they are."""
-    return when.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def parse_stamp(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ migration set, so features add tables without editing each other's steps.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,15 @@ def m001_users_and_questions(db: sqlite_utils.Database) -> None:
         pk="id",
     )
     db.table("questions").create_index(["user_id"])
+
+
+def stamp(when: datetime) -> str:
+    """The one stored form of a time: UTC with microseconds, so stored strings sort like the times."""
+    return when.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def parse_stamp(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 class Store:
