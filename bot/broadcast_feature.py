@@ -22,12 +22,6 @@ BC = "bc"
 UPDATES_SHOWN = 3
 UPDATE_EXCERPT = 900
 
-SUBSCRIBED = "Done: I'll send you site updates (new guides, app changes). /unsubscribe stops them any time."
-ALREADY = "You're already subscribed to site updates. /unsubscribe stops them."
-UNSUBSCRIBED = "Okay, no more site updates. /subscribe brings them back."
-NOT_SUBSCRIBED = "You weren't subscribed to site updates. /subscribe if you'd like them."
-NO_UPDATES = "No site updates yet. /subscribe and you'll get the next one."
-NOT_ADMIN = "Sorry, only the site's admins can broadcast. If you have news for us, just tell me here."
 EMPTY = (
     "Write the update after the command, for example:\n/broadcast New guide: hip position in the ham raise"
 )
@@ -46,12 +40,13 @@ class BroadcastFeature:
 
     def subscribe(self, msg: Incoming) -> list[Reply]:
         changed = broadcast.subscribe(self.store, msg.user_id, msg.chat_id, self.coach.clock())
-        off = [[Button("Stop site updates", f"{SUB}:off")]]
-        return [Reply.plain(SUBSCRIBED if changed else ALREADY, off)]
+        texts = self.coach.kb.texts
+        off = [[Button(texts["button_unsubscribe"], f"{SUB}:off")]]
+        return [Reply.plain(texts["subscribed" if changed else "already_subscribed"], off)]
 
     def unsubscribe(self, msg: Incoming) -> list[Reply]:
         changed = broadcast.unsubscribe(self.store, msg.user_id, self.coach.clock())
-        return [Reply.plain(UNSUBSCRIBED if changed else NOT_SUBSCRIBED)]
+        return [Reply.plain(self.coach.kb.texts["unsubscribed" if changed else "not_subscribed"])]
 
     def on_sub_button(self, msg: Incoming, payload: str) -> list[Reply]:
         if payload == "on":
@@ -63,7 +58,7 @@ class BroadcastFeature:
     def updates(self, msg: Incoming, args: str) -> list[Reply]:
         shown = broadcast.latest(self.store, UPDATES_SHOWN)
         if not shown:
-            return [Reply.plain(NO_UPDATES)]
+            return [Reply.plain(self.coach.kb.texts["no_updates"])]
         blocks = [f"<b>{escape(b.created_at[:10])}</b>\n{excerpt(b.text, UPDATE_EXCERPT)}" for b in shown]
         tail = (
             "" if broadcast.is_subscribed(self.store, msg.user_id) else "\n\n/subscribe to get the next one."
@@ -83,7 +78,7 @@ class BroadcastFeature:
     def cmd_broadcast(self, msg: Incoming, args: str) -> list[Reply]:
         if not self.is_admin(msg.user_id):
             log.warning("user %d (not an admin) tried /broadcast", msg.user_id)
-            return [Reply.plain(NOT_ADMIN)]
+            return [Reply.plain(self.coach.kb.texts["not_admin"])]
         if not args.strip():
             return [Reply.plain(EMPTY)]
         busy = self.running()
@@ -108,7 +103,7 @@ class BroadcastFeature:
         action, _, raw = payload.partition(":")
         if not self.is_admin(msg.user_id):
             log.warning("user %d (not an admin) pressed broadcast button %s", msg.user_id, payload)
-            return [Reply.plain(NOT_ADMIN)]
+            return [Reply.plain(self.coach.kb.texts["not_admin"])]
         if not raw.isdigit() or broadcast.get(self.store, int(raw)) is None:
             return [Reply.plain(self.coach.kb.texts["stale_button"])]
         bid = int(raw)
@@ -144,7 +139,7 @@ class BroadcastFeature:
     def cmd_status(self, msg: Incoming, args: str) -> list[Reply]:
         if not self.is_admin(msg.user_id):
             log.warning("user %d (not an admin) tried /broadcast_status", msg.user_id)
-            return [Reply.plain(NOT_ADMIN)]
+            return [Reply.plain(self.coach.kb.texts["not_admin"])]
         subscribers = self.store.count("subscribers", "active = 1")
         b = broadcast.latest_any(self.store)
         if b is None:
@@ -176,7 +171,7 @@ def register(coach: Coach) -> BroadcastFeature:
     coach.timers[BC] = feature.on_timer
     coach.pending.append(feature.pending)
     coach.on("forget", feature.forget)
-    coach.start_buttons.append(Button("Notify me of site updates", f"{SUB}:on"))
+    coach.start_buttons.append(Button(coach.kb.texts["button_subscribe"], f"{SUB}:on"))
 
     @coach.command("subscribe", "Get site updates (new guides, changes)")
     def subscribe(msg: Incoming, args: str) -> list[Reply]:

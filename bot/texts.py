@@ -22,6 +22,14 @@ REQUIRED = (
     "safety_intro",
     "button_topics",
     "button_help",
+    "subscribed",
+    "already_subscribed",
+    "unsubscribed",
+    "not_subscribed",
+    "no_updates",
+    "not_admin",
+    "button_subscribe",
+    "button_unsubscribe",
 )
 
 
