@@ -44,6 +44,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("dir", nargs="?", type=Path, help="folder to check (default: the configured one)")
     status = sub.add_parser("status", help="counts from the database")
     status.add_argument("--json", action="store_true", help="print one JSON object")
+    gaps = sub.add_parser("unanswered", help="recent questions the bot could not answer (for the coach)")
+    gaps.add_argument("--limit", type=int, default=50, help="how many, newest first (default 50)")
     cast = sub.add_parser("broadcast", help="send a site update to every subscriber (TELEGRAM_BOT_TOKEN)")
     cast.add_argument("text", nargs="?", help="the update (Telegram HTML: b, i, u, s, a, code, pre)")
     cast.add_argument("--resume", action="store_true", help="finish unfinished broadcasts")
@@ -105,6 +107,17 @@ def cmd_status(config: Config, as_json: bool) -> int:
     return 0
 
 
+def cmd_unanswered(config: Config, limit: int) -> int:
+    """What people asked that the knowledge did not cover: material for new entries or questions."""
+    from bot.store import Store
+
+    store = Store(config.db)
+    for row in store.unanswered(limit):
+        print(f"{row['asked_at'][:16]}  {row['question'][:200]!r}")
+    store.close()
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -127,6 +140,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_ask(config, args.question, args.json, sys.stdin)
         if args.command == "status":
             return cmd_status(config, args.json)
+        if args.command == "unanswered":
+            return cmd_unanswered(config, max(1, args.limit))
         if args.command == "chat":
             from bot.terminal import chat
 

@@ -95,6 +95,10 @@ class Store:
         )
         self.db.conn.commit()
 
+    def unanswered(self, limit: int) -> list[dict[str, Any]]:
+        """The newest questions that got "I don't know"."""
+        return list(self.db.table("questions").rows_where("matched = 0", order_by="id desc", limit=limit))
+
     def count(self, table: str, where: str | None = None, params: Iterable[Any] = ()) -> int:
         """Row count, or 0 when a feature's table does not exist yet."""
         if not self.db.table(table).exists():

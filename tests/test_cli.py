@@ -69,6 +69,14 @@ def test_chat_reads_a_pipe_and_presses_buttons_by_number(tmp_path: Path) -> None
     assert status["users"] == 1
 
 
+def test_unanswered_lists_what_the_bot_did_not_know(tmp_path: Path) -> None:
+    env = {"HAMCOACH_DB": str(tmp_path / "u.db")}
+    hamcoach("chat", stdin="best bench program?\nwhy do my calves cramp\n", env=env)
+    listed = hamcoach("unanswered", env=env).stdout
+    assert "best bench program?" in listed
+    assert "calves" not in listed
+
+
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [
@@ -93,5 +101,6 @@ def test_every_setting_and_command_is_documented() -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     for setting in SETTINGS:
         assert setting.env in readme, setting.env
-    for command in ("hamcoach chat", "hamcoach ask", "hamcoach check", "hamcoach status", "hamcoach run"):
+    commands = ("chat", "ask", "check", "status", "run", "unanswered", "broadcast")
+    for command in (f"hamcoach {c}" for c in commands):
         assert command in readme, command
