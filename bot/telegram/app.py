@@ -25,7 +25,12 @@ log = logging.getLogger(__name__)
 
 
 def build_application(
-    config: Config, *, clock: Clock = utcnow, rate_limiter: bool = True, base_file_url: str | None = None
+    config: Config,
+    *,
+    clock: Clock = utcnow,
+    rate_limiter: bool = True,
+    base_file_url: str | None = None,
+    concurrent_updates: bool = True,
 ) -> Application:
     """The whole wiring in one readable place: core first, then handlers, then start-up jobs."""
     builder = ApplicationBuilder().token(config.token)
@@ -34,8 +39,8 @@ def build_application(
         builder = builder.base_file_url(base_file_url or config.api_base_url.replace("/bot", "/file/bot"))
     if rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
-    # Chats are served in parallel, each chat's updates in order.
-    builder = builder.concurrent_updates(PerChatUpdateProcessor())
+    if concurrent_updates:  # chats in parallel, each chat's updates in order (benchmarks/session.py)
+        builder = builder.concurrent_updates(PerChatUpdateProcessor())
     app = builder.post_init(_post_init).build()
     assert app.job_queue is not None, "install python-telegram-bot[job-queue]"
     # BroadcastScheduler: JobQueueScheduler that runs `bc:<id>` timers as the async broadcast fan-out.
