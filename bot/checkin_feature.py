@@ -447,6 +447,12 @@ class CheckinFeature:
         rows = list(self.coach.store.db.query("select chat_id from users where user_id = ?", [user_id]))
         return int(rows[0]["chat_id"]) if rows and rows[0]["chat_id"] is not None else user_id
 
+    def on_hold_cleared(self, user_id: int, data: dict[str, object]) -> list[Reply]:
+        """The user told the session feature a clinician cleared them: lift our red-flag hold too."""
+        if self.store.settings(user_id).held_since is not None:
+            self.store.update_settings(user_id, self.coach.clock(), held_since=None)
+        return []
+
     def on_forget(self, user_id: int, data: dict[str, object]) -> list[Reply]:
         """Delete the user's check-in rows and cancel their jobs; also the core's users/questions rows."""
         for checkin_id in self.store.forget(user_id):
@@ -492,6 +498,7 @@ def register(coach: Coach, plan: CheckinPlan) -> CheckinFeature:
     coach.text_hooks.append(feature.on_text)
     coach.on("session_finished", feature.on_session_finished)
     coach.on("forget", feature.on_forget)
+    coach.on("hold_cleared", feature.on_hold_cleared)
 
     @coach.command("checkins", "Soreness check-ins: what's coming, on/off")
     def checkins(msg: Incoming, args: str) -> list[Reply]:

@@ -228,7 +228,8 @@ class SessionFeature:
         if payload == "begin":
             return self.begin(msg)
         if payload == "cleared":
-            return self.begin(msg, cleared=True)
+            replies = self.coach.emit("hold_cleared", msg.user_id, {})
+            return [*replies, *self.begin(msg, cleared=True)]
         ident, _, action = payload.partition(":")
         sid, _, seq = ident.partition(".")
         if not (sid.isdigit() and seq.isdigit() and action):

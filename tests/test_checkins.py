@@ -449,6 +449,19 @@ def test_red_flag_in_a_reply_gives_the_safety_message_and_holds_the_next_session
     assert "Nothing is on hold" in texts(press(bot.coach, "ci:fine"))
 
 
+def test_a_check_in_hold_blocks_the_session_until_the_user_says_they_were_cleared(bot: Bot) -> None:
+    opted_in(bot, "UTC")
+    bot.finish_session()
+    bot.run_until(MONDAY_NOON + timedelta(hours=24))
+    say(bot.coach, "my pee is dark brown")
+    hold = say(bot.coach, "/session")
+    assert "on hold" in texts(hold) and "warning sign" in texts(hold)
+    cleared = next(b.data for r in hold for row in r.buttons for b in row if "cleared" in b.label)
+    started = press(bot.coach, cleared)
+    assert "Safety first" in texts(started)
+    assert not held(bot.coach.store, USER), "the check-in hold is lifted too, not only the session's"
+
+
 def test_red_flag_without_check_ins_is_left_to_the_q_and_a(bot: Bot) -> None:
     replies = say(bot.coach, "I have sharp pain in my hamstring")
     assert "clinician" in texts(replies)
