@@ -19,7 +19,6 @@ from bot.checkins import (
     Step,
     after_quiet_hours,
     canonical_zone,
-    fill,
     needs_rest,
     parse_clock,
     parse_score,
@@ -28,6 +27,7 @@ from bot.checkins import (
 from bot.conversation import Coach, Due, Incoming, Outgoing
 from bot.qa import answer_replies
 from bot.render import Button, Reply, clip_label, escape, italic
+from bot.texts import fill
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo, available_timezones
 
 from bot.checkin_store import CheckinStore
@@ -515,11 +515,3 @@ def needs_rest(store: Store, user_id: int, heavy: int = 8, now: datetime | None 
         return False
     scores = CheckinStore(store.db).scores(user_id, now - timedelta(days=RECENT_DAYS), limit=2)
     return len(scores) == 2 and all(s >= heavy for s in scores)
-
-
-def fill(template: str, **values: Any) -> str:
-    """Fill `{name}` placeholders of a YAML text, leaving unknown ones as they are."""
-    out = template
-    for key, value in values.items():
-        out = out.replace("{" + key + "}", str(value))
-    return out

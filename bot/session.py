@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from bot.schema import ID_PATTERN, FileReader
+from bot.texts import fill
 from bot.yamlfile import KnowledgeError, Node, Problem
 
 KINDS = ("info", "sets", "end", "stop")
@@ -136,19 +136,6 @@ def _placeholders(reader: FileReader, node: Node, key: str, text: str) -> None:
         if name not in PLACEHOLDERS:
             known = ", ".join(PLACEHOLDERS)
             reader.error(node, f"'{key}': unknown placeholder {{{name}}} (known: {known})", key)
-
-
-def fill(text: str, values: Mapping[str, object]) -> str:
-    """Fill the placeholders a text uses; unknown ones stay as written (validation reports them)."""
-
-    class Keep(dict[str, object]):
-        def __missing__(self, key: str) -> str:
-            return "{" + key + "}"
-
-    try:
-        return text.format_map(Keep(values))
-    except (ValueError, IndexError, AttributeError):
-        return text
 
 
 def _check_length(reader: FileReader, node: Node, key: str, text: str, extra: int = 0) -> None:

@@ -16,8 +16,9 @@ from bot.conversation import Coach, Due, Incoming, Outgoing
 from bot.progression import Plan, describe, next_session
 from bot.qa import answer_replies
 from bot.render import Button, Reply, bold, escape
-from bot.session import Event, EventKind, Flow, Outcome, Step, fill, parse_reps, start_state, transition
+from bot.session import Event, EventKind, Flow, Outcome, Step, parse_reps, start_state, transition
 from bot.session_store import Change, SessionRow, SessionStore
+from bot.texts import fill
 
 log = logging.getLogger(__name__)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.schema import FileReader
@@ -59,3 +60,24 @@ def read_texts(reader: FileReader) -> Texts | None:
         if key not in root:
             reader.error(root, f"missing text '{key}'")
     return Texts(values)
+
+
+class _Keep(dict[str, object]):
+    """Unknown placeholders stay as written, so a typo shows instead of crashing a reply."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def fill(template: str, values: Mapping[str, object] | None = None, /, **named: object) -> str:
+    """Fill the `{name}` placeholders of a coach-written text (from `values` and/or keywords);
+    unknown ones are left as they are. Texts with stray braces (validation normally refuses them)
+    still get the known names replaced."""
+    values = {**(values or {}), **named}
+    try:
+        return template.format_map(_Keep(values))
+    except (ValueError, IndexError, AttributeError):
+        out = template
+        for key, value in values.items():
+            out = out.replace("{" + key + "}", str(value))
+        return out
