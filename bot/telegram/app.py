@@ -43,8 +43,8 @@ def build_application(
         builder = builder.concurrent_updates(PerChatUpdateProcessor())
     app = builder.post_init(_post_init).build()
     assert app.job_queue is not None, "install python-telegram-bot[job-queue]"
-    # BroadcastScheduler: JobQueueScheduler that runs `bc:<id>` timers as the async broadcast fan-out.
-    scheduler = broadcasting.BroadcastScheduler(app.job_queue)
+    # `bc:<id>` timers run the async broadcast fan-out; every other timer runs the core's handler.
+    scheduler = broadcasting.scheduler(app.job_queue)
     app.bot_data["coach"] = build_coach(config, clock=clock, scheduler=scheduler)
     message = filters.UpdateType.MESSAGE
     app.add_handler(MessageHandler(message & (filters.TEXT | filters.COMMAND), handlers.on_text))

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from typing import Any
 
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -71,18 +70,9 @@ def make_send(bot: Bot) -> broadcast.Send:
     return send
 
 
-class BroadcastScheduler(JobQueueScheduler):
-    """The core's scheduler, except that `bc:<id>` timers run the async fan-out instead of coach.fire."""
-
-    def __init__(self, job_queue: JobQueue[ContextTypes.DEFAULT_TYPE]) -> None:
-        super().__init__(job_queue)
-
-    def schedule(self, name: str, when: Any) -> None:
-        if not name.startswith(f"{TIMER}:"):
-            super().schedule(name, when)
-            return
-        self.cancel(name)
-        self.job_queue.run_once(_run_job, when, name=name, job_kwargs={"misfire_grace_time": None})
+def scheduler(job_queue: JobQueue[ContextTypes.DEFAULT_TYPE]) -> JobQueueScheduler:
+    """The core's scheduler, with `bc:<id>` timers running the async fan-out instead of coach.fire."""
+    return JobQueueScheduler(job_queue, runners={TIMER: _run_job})
 
 
 async def _run_job(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -159,7 +149,7 @@ def start(app: Application) -> None:
     """At start-up (post_init): the feed watcher, when HAMCOACH_FEED_URL is set.
 
     Unfinished broadcasts resume through the core's pending timers (rebuild), which this module's
-    BroadcastScheduler turns into runner jobs.
+    scheduler() turns into runner jobs.
     """
     coach: Coach = app.bot_data["coach"]
     if coach.config.feed_url and app.job_queue is not None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine, Mapping
 from datetime import datetime
+from typing import Any
 
 from telegram.ext import Application, ContextTypes, JobQueue
 
@@ -13,17 +15,28 @@ from bot.telegram.send import send_reply
 log = logging.getLogger(__name__)
 
 
-class JobQueueScheduler:
-    """Implements the core's Scheduler protocol on python-telegram-bot's JobQueue."""
+JobCallback = Callable[[ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
-    def __init__(self, job_queue: JobQueue[ContextTypes.DEFAULT_TYPE]) -> None:
+
+class JobQueueScheduler:
+    """Implements the core's Scheduler protocol on python-telegram-bot's JobQueue.
+
+    A timer runs `fire` (the core's handler, sending what it returns) unless its name's prefix has
+    its own async runner in `runners`, as broadcasts (`bc:`) do.
+    """
+
+    def __init__(
+        self, job_queue: JobQueue[ContextTypes.DEFAULT_TYPE], runners: Mapping[str, JobCallback] | None = None
+    ) -> None:
         self.job_queue = job_queue
+        self.runners = dict(runners or {})
 
     def schedule(self, name: str, when: datetime) -> None:
         self.cancel(name)
+        callback = self.runners.get(name.split(":", 1)[0], fire)
         # misfire_grace_time=None: a job that starts late (busy loop, rebuilt after a restart) still
         # runs; APScheduler's default of 1 s would silently drop it. The core decides from the database.
-        self.job_queue.run_once(fire, when, name=name, job_kwargs={"misfire_grace_time": None})
+        self.job_queue.run_once(callback, when, name=name, job_kwargs={"misfire_grace_time": None})
 
     def cancel(self, name: str) -> None:
         for job in self.job_queue.get_jobs_by_name(name):
