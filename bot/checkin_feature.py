@@ -471,7 +471,7 @@ class CheckinFeature:
         if action == "s":
             id_text, _, score_text = rest.partition(":")
             if not (id_text.isdigit() and score_text.isdigit() and int(score_text) <= MAX_SCORE):
-                return self.coach._stale()
+                return self.coach.stale()
             return self.record(msg, self.store.get(int(id_text)), int(score_text))
         if action == "z" and rest.isdigit():
             return self.snooze(msg, int(rest))
@@ -486,7 +486,7 @@ class CheckinFeature:
             return [*replies, Reply.plain(self.texts["forget_done"])]
         simple = {"optin": self.opt_in, "stop": self.stop, "fine": self.fine, "list": self.overview}
         handler = simple.get(action)
-        return handler(msg) if handler and not rest else self.coach._stale()
+        return handler(msg) if handler and not rest else self.coach.stale()
 
 
 def register(coach: Coach, plan: CheckinPlan) -> CheckinFeature:

@@ -142,7 +142,7 @@ class Coach:
             prefix, _, payload = msg.text.partition(":")
             handler = self.buttons.get(prefix)
             if handler is None:
-                return self._stale()
+                return self.stale()
             return handler(msg, payload)
         if msg.kind == "unsupported":
             return [Reply.plain(self.kb.texts["unsupported"])]
@@ -163,7 +163,8 @@ class Coach:
         assert self.fallback_text is not None, "the Q&A feature registers the fallback"
         return self.fallback_text(msg, text)
 
-    def _stale(self) -> list[Reply]:
+    def stale(self) -> list[Reply]:
+        """The reply to a button this build no longer knows (an old message), with fresh buttons."""
         return [Reply.plain(self.kb.texts["stale_button"], buttons=[[b] for b in self.start_buttons])]
 
     def fire(self, name: str) -> list[Outgoing]:

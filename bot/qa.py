@@ -66,13 +66,13 @@ def register(coach: Coach) -> None:
     @coach.button("m")
     def menu(msg: Incoming, payload: str) -> list[Reply]:
         handler = {"topics": topics, "help": help_, "start": start}.get(payload)
-        return handler(msg, "") if handler else coach._stale()
+        return handler(msg, "") if handler else coach.stale()
 
     @coach.button("t")
     def topic(msg: Incoming, payload: str) -> list[Reply]:
         chosen = kb.topics.get(payload)
         if chosen is None:
-            return coach._stale()
+            return coach.stale()
         ids = tuple(e.id for e in kb.in_topic(chosen.id))
         return [Reply.make(f"{bold(chosen.label)}\n{escape(chosen.blurb)}", entry_buttons(kb, ids))]
 
@@ -80,7 +80,7 @@ def register(coach: Coach) -> None:
     def entry(msg: Incoming, payload: str) -> list[Reply]:
         chosen = kb.entries.get(payload)
         if chosen is None:
-            return coach._stale()
+            return coach.stale()
         return [Reply.make(render_entry(kb, chosen), entry_buttons(kb, chosen.related))]
 
     def ask(msg: Incoming, text: str) -> list[Reply]:

@@ -234,10 +234,10 @@ class SessionFeature:
         ident, _, action = payload.partition(":")
         sid, _, seq = ident.partition(".")
         if not (sid.isdigit() and seq.isdigit() and action):
-            return self.coach._stale()
+            return self.coach.stale()
         row = self.store.get(int(sid))
         if row is None or row.user_id != msg.user_id:
-            return self.coach._stale()
+            return self.coach.stale()
         row = self.repair(row)
         if row.status in ("finished", "cancelled"):
             return [Reply.plain(self.flow.text("session_over"))]
