@@ -69,7 +69,7 @@ def _answer_json(index: Index, question: str) -> dict[str, object]:
 
 
 def cmd_ask(config: Config, question: str, as_json: bool, stdin: Iterable[str]) -> int:
-    index = Index(load_knowledge(config.knowledge))
+    index = Index(load_knowledge(config.knowledge), vector_db=config.db)
     questions = (line.rstrip("\n") for line in stdin) if question == "-" else iter([question])
     for q in questions:
         result = _answer_json(index, q)

@@ -31,11 +31,11 @@ def build_coach(config: Config, *, clock: Clock = utcnow, scheduler: Scheduler |
     kb = load_knowledge(config.knowledge)
     checkin_plan = load_checkins(config.knowledge, set(kb.sources))
     session_flow = load_flow(config.knowledge)
-    index = Index(kb)
     store = Store(
         config.db,
         extra=[checkin_store.migrations, session_store.migrations, broadcast.migrations, feed.migrations],
     )
+    index = Index(kb, vector_db=config.db)
     coach = Coach(
         kb=kb, index=index, store=store, config=config, clock=clock, scheduler=scheduler or NullScheduler()
     )

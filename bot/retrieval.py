@@ -1,9 +1,13 @@
 """Question answering over the knowledge base: SQLite FTS5 (porter stemming, bm25) plus synonyms
-and typo correction, with a coverage score that lets the bot say "I don't know" instead of guessing.
+and typo correction, blended with sentence vectors, and a score that lets the bot say "I don't know"
+instead of guessing.
 
-Ranking is FTS5's bm25. Abstention uses *coverage*: the share of the question's concepts that the
-best entry actually mentions. An off-topic question ("best bench program") shares a word or two with
-the knowledge base at most, so its coverage stays low whatever bm25 says.
+The lexical half is *coverage*: the share of the question's concepts that an entry mentions, each
+concept scored by bm25. An off-topic question ("best bench program") shares a word or two with the
+knowledge base at most, so its coverage stays low whatever bm25 says. The semantic half
+(bot/semantic.py) is the best cosine between the question and the entry's example questions; it
+catches paraphrases that share no word ("legs are toast" for soreness). Either half alone scored
+lower on questions written apart from the knowledge base than the blend does.
 """
 
 from __future__ import annotations
@@ -12,18 +16,22 @@ import functools
 import math
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlite_utils
 from rapidfuzz import fuzz, process
 
 from bot.english import english_frequency
 from bot.knowledge import Entry, KnowledgeBase
+from bot.semantic import EntryVectors, entry_vectors
 from bot.textnorm import MAX_TOKENS, is_filler, words
 
 # THRESHOLD and UNKNOWN_FACTOR were chosen on the tuning half of tests/data/eval.yaml plus a separate
 # development set, never on the held-out half (benchmarks/tune.py prints the tuning-half sweep);
 # tests/test_eval.py checks the held-out half.
-THRESHOLD = 0.4
+THRESHOLD = 0.52  # on the blend below
+LEXICAL_WEIGHT = 0.75  # blend = (LEXICAL_WEIGHT * coverage + cosine) / (LEXICAL_WEIGHT + 1)
+LEXICAL_THRESHOLD = 0.4  # when sentence vectors are off (Index(semantic=False))
 TYPO_CUTOFF = 84.0
 UNKNOWN_FACTOR = 1.5
 REAL_WORD = 1e-7  # English words at least this frequent are not "corrected" into our vocabulary
@@ -55,9 +63,17 @@ class Answer:
 class Index:
     """An in-memory FTS5 index of the knowledge base, built once at start-up."""
 
-    def __init__(self, kb: KnowledgeBase, threshold: float = THRESHOLD) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        threshold: float | None = None,
+        *,
+        semantic: bool = True,
+        vector_db: Path | None = None,
+    ) -> None:
+        """`vector_db`: an SQLite file that keeps the example questions' vectors across restarts."""
         self.kb = kb
-        self.threshold = threshold
+        self.threshold = threshold if threshold is not None else THRESHOLD if semantic else LEXICAL_THRESHOLD
         self.db = sqlite_utils.Database(memory=True)
         rows = [
             {
@@ -85,6 +101,8 @@ class Index:
         ]
         self._scores = functools.lru_cache(maxsize=8192)(self._scores_uncached)
         self._correct = functools.lru_cache(maxsize=4096)(self._correct_uncached)
+        self.vectors: EntryVectors | None = entry_vectors(kb, vector_db) if semantic else None
+        self._meaning = functools.lru_cache(maxsize=4096)(self._meaning_uncached)
 
     @staticmethod
     def _synonym_map(groups: list[tuple[str, ...]]) -> dict[tuple[str, ...], Concept]:
@@ -147,15 +165,33 @@ class Index:
         return any(p.search(text) for p in self._red_flags)
 
     def rank(self, question: str) -> list[tuple[Entry, float]]:
-        """Candidate entries with their score in [0, 1], best first.
+        """Candidate entries with their score in [0, 1], best first."""
+        concepts = self.concepts(question)
+        if not concepts:  # only filler, emoji, ...: nothing to answer
+            return []
+        lexical = self.coverage(concepts)
+        if self.vectors is None:
+            totals = lexical
+        else:
+            meaning = self._meaning(" ".join(words(question)[: 3 * MAX_TOKENS]))
+            totals = {
+                entry_id: (LEXICAL_WEIGHT * lexical.get(entry_id, 0.0) + cosine) / (LEXICAL_WEIGHT + 1)
+                for entry_id, cosine in meaning.items()
+            }
+        ranked = sorted(totals.items(), key=lambda pair: (-pair[1], pair[0]))[:CANDIDATES]
+        return [(self.kb.entries[entry_id], score) for entry_id, score in ranked]
+
+    def _meaning_uncached(self, text: str) -> dict[str, float]:
+        assert self.vectors is not None
+        return self.vectors.scores(self.vectors.cache.encoder.encode([text])[0])
+
+    def coverage(self, concepts: list[Concept]) -> dict[str, float]:
+        """Entry id -> the weighted share of the question's concepts the entry covers, in [0, 1].
 
         Each concept counts with an idf-like weight (a word in every entry says little); an entry
         earns a concept's weight times its scaled bm25 for it. Words the knowledge base has never
         seen keep full weight, so off-topic questions ("best bench program") score low.
         """
-        concepts = self.concepts(question)
-        if not concepts:
-            return []
         totals: dict[str, float] = {}
         weight_sum = 0.0
         for concept in concepts:
@@ -164,10 +200,9 @@ class Index:
             weight_sum += weight
             for entry_id, scaled in scores.items():
                 totals[entry_id] = totals.get(entry_id, 0.0) + weight * scaled
-        if not totals or weight_sum == 0:
-            return []
-        ranked = sorted(totals.items(), key=lambda pair: (-pair[1], pair[0]))[:CANDIDATES]
-        return [(self.kb.entries[entry_id], total / weight_sum) for entry_id, total in ranked]
+        if weight_sum == 0:
+            return {}
+        return {entry_id: total / weight_sum for entry_id, total in totals.items()}
 
     def _weight(self, matching: int) -> float:
         """How much a known concept says: rare in the knowledge base says a lot."""

@@ -1,0 +1,114 @@
+"""How close a question is in meaning to each knowledge entry: the best cosine between the question and
+the entry's title or any of its example questions.
+
+Encoding the ~650 example sentences takes about a second, so their vectors are kept: in memory for the
+life of the process (tests and benchmarks build many indexes) and, when the bot's database exists, in a
+`text_vectors` table there, so a restart reads them back in milliseconds. The cache never creates the
+database: `hamcoach ask` in an empty folder leaves no file behind. A vector's key is the model
+name plus the exact text, so an edited example question is simply encoded again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import sqlite_utils
+
+from bot.knowledge import KnowledgeBase
+from bot.minilm import MODEL_NAME, Encoder, shared_encoder
+
+TABLE = "text_vectors"
+_memo: dict[str, np.ndarray] = {}
+_memo_lock = threading.Lock()
+
+
+def _key(text: str) -> str:
+    return hashlib.sha256(f"{MODEL_NAME}\0{text}".encode()).hexdigest()
+
+
+class VectorCache:
+    """Vectors by text, in memory and optionally in an SQLite file."""
+
+    def __init__(self, encoder: Encoder, db_path: Path | None = None) -> None:
+        self.encoder = encoder
+        self.db_path = db_path if db_path is not None and db_path.is_file() else None
+
+    def vectors(self, texts: Sequence[str]) -> np.ndarray:
+        keys = [_key(t) for t in texts]
+        with _memo_lock:
+            missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in _memo}
+        if missing and self.db_path is not None:
+            missing = self._read_stored(missing)
+        if missing:
+            fresh = self.encoder.encode(list(missing.values()))
+            with _memo_lock:
+                _memo.update(zip(missing, fresh, strict=True))
+            if self.db_path is not None:
+                self._store(dict(zip(missing, fresh, strict=True)))
+        with _memo_lock:
+            return np.stack([_memo[k] for k in keys]) if keys else np.zeros((0, 384), np.float32)
+
+    def _table(self) -> sqlite_utils.db.Table:
+        assert self.db_path is not None
+        db = sqlite_utils.Database(self.db_path)
+        table = db.table(TABLE)
+        table.create({"key": str, "vector": bytes}, pk="key", if_not_exists=True)
+        return table
+
+    def _read_stored(self, missing: dict[str, str]) -> dict[str, str]:
+        table = self._table()
+        found: dict[str, np.ndarray] = {}
+        keys = list(missing)
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in table.db.execute(f"select key, vector from {TABLE} where key in ({marks})", chunk):
+                found[row[0]] = np.frombuffer(row[1], dtype=np.float32).copy()
+        table.db.close()
+        with _memo_lock:
+            _memo.update(found)
+        return {k: t for k, t in missing.items() if k not in found}
+
+    def _store(self, vectors: dict[str, np.ndarray]) -> None:
+        table = self._table()
+        table.insert_all(
+            ({"key": k, "vector": v.astype(np.float32).tobytes()} for k, v in vectors.items()), replace=True
+        )
+        table.db.close()
+
+
+class EntryVectors:
+    """Every entry's title and example questions as rows of one matrix, grouped by entry."""
+
+    def __init__(self, kb: KnowledgeBase, cache: VectorCache) -> None:
+        self.cache = cache
+        self.ids: list[str] = []
+        texts: list[str] = []
+        starts: list[int] = []
+        for entry in kb.entries.values():
+            starts.append(len(texts))
+            self.ids.append(entry.id)
+            texts.extend(dict.fromkeys([entry.title, *entry.questions]))
+        self.starts = np.array(starts, dtype=np.intp)
+        self.matrix = cache.vectors(texts)
+
+    def scores(self, question_vector: np.ndarray) -> dict[str, float]:
+        """Entry id -> best cosine with any of its sentences."""
+        if not self.ids:
+            return {}
+        best = np.maximum.reduceat(self.matrix @ question_vector, self.starts)
+        return dict(zip(self.ids, best.tolist(), strict=True))
+
+
+def entry_vectors(kb: KnowledgeBase, db_path: Path | None = None) -> EntryVectors:
+    return EntryVectors(kb, VectorCache(shared_encoder(), db_path))
+
+
+def forget_memory() -> None:
+    """Drop the in-process vectors (the database copy stays): what a restart does."""
+    with _memo_lock:
+        _memo.clear()

@@ -1,0 +1,70 @@
+"""Sentence vectors: what they are for (paraphrases close, strangers apart), that padding in a batch
+changes nothing, and that the cache in the bot's database is used, keyed by text, and never creates it."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import sqlite_utils
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot import semantic
+from bot.knowledge import load_knowledge
+from bot.minilm import shared_encoder
+from bot.retrieval import Index
+
+ENCODER = shared_encoder()
+
+
+def cosine(a: str, b: str) -> float:
+    va, vb = ENCODER.encode([a, b])
+    return float(va @ vb)
+
+
+def test_vectors_are_unit_length_and_paraphrases_are_close() -> None:
+    vectors = ENCODER.encode(["why do my calves cramp", "", "🙂", "x" * 5000])
+    assert vectors.shape == (4, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    near = cosine("why do my calves cramp", "calf cramps during nordic curls")
+    far = cosine("why do my calves cramp", "what is the best bench press program")
+    assert near > 0.6 > far
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.text(max_size=80), min_size=1, max_size=6))
+def test_a_text_gets_the_same_vector_whatever_it_is_encoded_with(texts: list[str]) -> None:
+    """An example question stored at start-up must match the vector it gets when asked."""
+    together = ENCODER.encode(texts)
+    alone = np.stack([ENCODER.encode([t])[0] for t in texts])
+    assert np.array_equal(together, alone)
+    assert np.isfinite(together).all()
+
+
+def test_the_cache_never_creates_the_database(tmp_path: Path) -> None:
+    Index(load_knowledge(), vector_db=tmp_path / "none.db")
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_vectors_are_kept_in_the_database_and_read_back(tmp_path: Path) -> None:
+    db = tmp_path / "bot.db"
+    sqlite_utils.Database(db).execute("create table hello (x)")
+    cache = semantic.VectorCache(ENCODER, db)
+    texts = ["kept across restarts 1", "kept across restarts 2"]
+    first = cache.vectors(texts)
+    assert sqlite_utils.Database(db)[semantic.TABLE].count >= 2
+    semantic.forget_memory()  # as after a restart
+    again = semantic.VectorCache(ENCODER, db).vectors(texts)
+    assert np.array_equal(first, again)
+
+
+def test_an_edited_example_question_is_encoded_again(tmp_path: Path) -> None:
+    kb = load_knowledge()
+    entry = kb.entries["doms-how-long"]
+    edited = dataclasses.replace(entry, questions=(*entry.questions, "zebra crossing timetable"))
+    kb2 = dataclasses.replace(kb, entries={**kb.entries, entry.id: edited})
+    assert Index(kb).answer("zebra crossing timetable").entry is None
+    answer = Index(kb2).answer("zebra crossing timetable")
+    assert answer.entry is not None and answer.entry.id == "doms-how-long"
