@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.schema import FileReader
 from bot.texts import Texts, read_texts
-from bot.yamlfile import KnowledgeError, Node, Problem
+from bot.yamlfile import KnowledgeError, Node, Problem, load_yaml
 
 KINDS = ("cue", "caution", "fact")
 ANSWER_LIMIT = 600
@@ -65,6 +65,7 @@ class KnowledgeBase:
     red_flags: RedFlags
     texts: Texts
     folder: Path = field(default=DEFAULT_DIR)
+    off_topic: tuple[str, ...] = ()  # near-miss questions we do not answer (off_topic.yaml)
 
     def in_topic(self, topic_id: str) -> list[Entry]:
         return [e for e in self.entries.values() if e.topic == topic_id]
@@ -146,6 +147,21 @@ def _read_synonyms(reader: FileReader) -> list[tuple[str, ...]]:
     return groups
 
 
+def _read_off_topic(reader: FileReader) -> tuple[str, ...]:
+    """Questions close to our subject that the knowledge base does not answer ("rest between squat
+    sets"): a question nearer to one of these than to its best entry gets an honest "I don't know"."""
+    try:
+        root = load_yaml(reader.path)
+    except KnowledgeError as exc:
+        reader.problems.extend(exc.problems)
+        return ()
+    if not isinstance(root, Node):
+        reader.error(None, "expected a top-level 'questions:' list")
+        return ()
+    reader.unknown_keys(root, {"questions"})
+    return tuple(reader.text_list(root, "questions", max_len=200))
+
+
 def _read_red_flags(reader: FileReader) -> tuple[Node | None, RedFlags]:
     value = reader.load_root("red_flags")
     if not isinstance(value, Node):
@@ -201,6 +217,8 @@ def load_knowledge(folder: Path = DEFAULT_DIR) -> KnowledgeBase:
     synonyms = _read_synonyms(syn_reader) if syn_reader.path.is_file() else []
     flag_node, red_flags = _read_red_flags(flag_reader) if flag_reader.path.is_file() else (None, None)
     texts = read_texts(reader("texts.yaml")) if (folder / "texts.yaml").is_file() else None
+    off_topic_file = folder / "off_topic.yaml"  # optional
+    off_topic = _read_off_topic(FileReader(off_topic_file, problems)) if off_topic_file.is_file() else ()
 
     readers = {src_reader.path: src_reader, topic_reader.path: topic_reader, **entry_readers}
     source_ids = _unique(readers, ((src_reader.path, n, s.id) for n, s in sources), "source")
@@ -235,4 +253,5 @@ def load_knowledge(folder: Path = DEFAULT_DIR) -> KnowledgeBase:
         red_flags=red_flags,
         texts=texts,
         folder=folder,
+        off_topic=off_topic,
     )

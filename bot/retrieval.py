@@ -173,7 +173,7 @@ class Index:
         if self.vectors is None:
             totals = lexical
         else:
-            meaning = self._meaning(" ".join(words(question)[: 3 * MAX_TOKENS]))
+            meaning, _ = self._meaning(" ".join(words(question)[: 3 * MAX_TOKENS]))
             totals = {
                 entry_id: (LEXICAL_WEIGHT * lexical.get(entry_id, 0.0) + cosine) / (LEXICAL_WEIGHT + 1)
                 for entry_id, cosine in meaning.items()
@@ -181,9 +181,17 @@ class Index:
         ranked = sorted(totals.items(), key=lambda pair: (-pair[1], pair[0]))[:CANDIDATES]
         return [(self.kb.entries[entry_id], score) for entry_id, score in ranked]
 
-    def _meaning_uncached(self, text: str) -> dict[str, float]:
+    def _meaning_uncached(self, text: str) -> tuple[dict[str, float], float]:
         assert self.vectors is not None
         return self.vectors.scores(self.vectors.cache.encoder.encode([text])[0])
+
+    def nearer_off_topic(self, question: str, entry: Entry) -> bool:
+        """Is the question closer to a known off-topic question (knowledge/off_topic.yaml) than to any
+        example of `entry`? Then `entry` only shares words with it ("rest between squat sets")."""
+        if self.vectors is None:
+            return False
+        meaning, off_topic = self._meaning(" ".join(words(question)[: 3 * MAX_TOKENS]))
+        return off_topic > meaning.get(entry.id, 0.0)
 
     def coverage(self, concepts: list[Concept]) -> dict[str, float]:
         """Entry id -> the weighted share of the question's concepts the entry covers, in [0, 1].
@@ -218,9 +226,8 @@ class Index:
     def answer(self, question: str) -> Answer:
         """The best entry if it covers enough of the question, else an honest no-match."""
         ranked = self.rank(question)
-        best, score = ranked[0] if ranked else (None, 0.0)
-        if best is not None and score < self.threshold:
-            best = None
+        score = ranked[0][1] if ranked else 0.0
+        best = self._confident(question, ranked)
         flag = self.kb.entries[self.kb.red_flags.entry]
         if self.is_red_flag(question) or best is flag:
             return Answer(question, flag, 1.0, red_flag=True, also=self._rest_of(question, flag))
@@ -231,10 +238,15 @@ class Index:
         rest = " ".join(words(question))
         for pattern in self._red_flags:
             rest = pattern.sub(" ", rest)
-        ranked = self.rank(rest)
-        if ranked and ranked[0][1] >= self.threshold and ranked[0][0].id != flag.id:
-            return ranked[0][0]
-        return None
+        best = self._confident(rest, self.rank(rest))
+        return best if best is not None and best.id != flag.id else None
+
+    def _confident(self, question: str, ranked: list[tuple[Entry, float]]) -> Entry | None:
+        """The top entry if its score reaches the threshold and the question is not nearer a known
+        off-topic question; else None."""
+        if not ranked or ranked[0][1] < self.threshold or self.nearer_off_topic(question, ranked[0][0]):
+            return None
+        return ranked[0][0]
 
 
 def _fts_query(concepts: list[Concept]) -> str:

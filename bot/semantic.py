@@ -95,13 +95,15 @@ class EntryVectors:
             texts.extend(dict.fromkeys([entry.title, *entry.questions]))
         self.starts = np.array(starts, dtype=np.intp)
         self.matrix = cache.vectors(texts)
+        self.off_topic = cache.vectors(list(kb.off_topic))
 
-    def scores(self, question_vector: np.ndarray) -> dict[str, float]:
-        """Entry id -> best cosine with any of its sentences."""
+    def scores(self, question_vector: np.ndarray) -> tuple[dict[str, float], float]:
+        """(entry id -> best cosine with any of its sentences, best cosine with an off-topic question)."""
+        off = float((self.off_topic @ question_vector).max()) if len(self.off_topic) else -1.0
         if not self.ids:
-            return {}
+            return {}, off
         best = np.maximum.reduceat(self.matrix @ question_vector, self.starts)
-        return dict(zip(self.ids, best.tolist(), strict=True))
+        return dict(zip(self.ids, best.tolist(), strict=True)), off
 
 
 def entry_vectors(kb: KnowledgeBase, db_path: Path | None = None) -> EntryVectors:

@@ -119,3 +119,14 @@ def test_bot_refuses_to_start_on_bad_knowledge(kb_copy: Path, tmp_path: Path) ->
     assert result.returncode == 1
     assert "refusing to start" in result.stderr
     assert not (tmp_path / "x.db").exists(), "nothing is written before the knowledge is valid"
+
+
+def test_off_topic_questions_are_optional_and_checked(kb_copy: Path) -> None:
+    path = kb_copy / "off_topic.yaml"
+    assert load_knowledge(kb_copy).off_topic, "the real folder lists near-miss questions"
+    path.write_text("# near misses\nquestions:\n  - ''\n  - [not, text]\nextra: 1\n")
+    problems = _problems(kb_copy)
+    assert any(p.startswith(f"{path}:2:") and "non-empty text" in p for p in problems), problems
+    assert any(p.startswith(f"{path}:") and "extra" in p for p in problems), problems
+    path.unlink()
+    assert load_knowledge(kb_copy).off_topic == ()
