@@ -7,10 +7,11 @@ from bot.evaluation import evaluate, load_cases, split
 from bot.knowledge import load_knowledge
 from bot.retrieval import Index
 
-# The issue's target is 0.95 for both; the lexical retriever reaches about 0.72 and 0.88 on the
-# held-out half (see CHANGELOG / issue note). These floors catch regressions; raise them as it improves.
-ACCURACY_FLOOR = 0.70
-ABSTENTION_FLOOR = 0.85
+# The issue's target is 0.95 for both. The blend of words and sentence vectors reaches 0.891 and 0.923
+# on the held-out half (the lexical retriever alone: 0.72 and 0.88); see CHANGELOG. These floors catch
+# regressions; raise them as it improves.
+ACCURACY_FLOOR = 0.85
+ABSTENTION_FLOOR = 0.88
 
 
 def test_eval_set_is_big_enough_and_split() -> None:
