@@ -1,5 +1,5 @@
-"""How close a question is in meaning to each knowledge entry: the best cosine between the question and
-the entry's title or any of its example questions.
+"""How close a question is in meaning to each knowledge entry, from the cosines between the question and
+the entry's title and example questions.
 
 Encoding the ~650 example sentences takes about a second, so their vectors are kept: in memory for the
 life of the process (tests and benchmarks build many indexes) and, when the bot's database exists, in a
@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ from bot.knowledge import KnowledgeBase
 from bot.minilm import MODEL_NAME, Encoder, shared_encoder
 
 TABLE = "text_vectors"
+BEST_SHARE = 0.7  # closeness = 0.7 x best cosine + 0.3 x second best: two close examples beat one fluke
 _memo: dict[str, np.ndarray] = {}
 _memo_lock = threading.Lock()
 
@@ -81,6 +83,16 @@ class VectorCache:
         table.db.close()
 
 
+@dataclass(frozen=True)
+class Closeness:
+    """One question against the knowledge: per entry the blended and the best cosine, and the best
+    cosine with any off-topic near-miss question."""
+
+    mixed: dict[str, float]
+    best: dict[str, float]
+    off_topic: float
+
+
 class EntryVectors:
     """Every entry's title and example questions as rows of one matrix, grouped by entry."""
 
@@ -93,17 +105,26 @@ class EntryVectors:
             starts.append(len(texts))
             self.ids.append(entry.id)
             texts.extend(dict.fromkeys([entry.title, *entry.questions]))
-        self.starts = np.array(starts, dtype=np.intp)
         self.matrix = cache.vectors(texts)
         self.off_topic = cache.vectors(list(kb.off_topic))
+        # grid[i] holds the rows of entry i, padded with len(texts): a slot that always scores -1
+        ends = [*starts[1:], len(texts)]
+        width = max((end - start for start, end in zip(starts, ends, strict=True)), default=1)
+        self.grid = np.full((len(starts), max(width, 2)), len(texts), dtype=np.intp)
+        for i, (start, end) in enumerate(zip(starts, ends, strict=True)):
+            self.grid[i, : end - start] = np.arange(start, end)
 
-    def scores(self, question_vector: np.ndarray) -> tuple[dict[str, float], float]:
-        """(entry id -> best cosine with any of its sentences, best cosine with an off-topic question)."""
+    def scores(self, question_vector: np.ndarray) -> Closeness:
+        sims = np.append(self.matrix @ question_vector, np.float32(-1.0))[self.grid]
+        top2 = -np.partition(-sims, 1, axis=1)[:, :2] if len(self.ids) else np.zeros((0, 2))
         off = float((self.off_topic @ question_vector).max()) if len(self.off_topic) else -1.0
-        if not self.ids:
-            return {}, off
-        best = np.maximum.reduceat(self.matrix @ question_vector, self.starts)
-        return dict(zip(self.ids, best.tolist(), strict=True)), off
+        mixed = BEST_SHARE * top2[:, 0] + (1 - BEST_SHARE) * np.maximum(top2[:, 1], 0.0)
+        return Closeness(
+            dict(zip(self.ids, mixed.tolist(), strict=True)),
+            dict(zip(self.ids, top2[:, 0].tolist(), strict=True)),
+            off,
+        )
+
 
 
 def entry_vectors(kb: KnowledgeBase, db_path: Path | None = None) -> EntryVectors:
