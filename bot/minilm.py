@@ -45,6 +45,7 @@ class Encoder:
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.words = weights["embeddings.word_embeddings.weight"]
+        self.dimensions: int = self.words.shape[1]
         self.positions = weights["embeddings.position_embeddings.weight"]
         self.token_type = weights["embeddings.token_type_embeddings.weight"][0]
         self.norm = (weights["embeddings.LayerNorm.weight"], weights["embeddings.LayerNorm.bias"])
@@ -64,7 +65,7 @@ class Encoder:
         stored example question must get exactly the vector it would get as a question. Batching
         saved nothing measurable with int8 weights anyway (0.81 s against 0.78 s for 600 texts).
         """
-        out = np.zeros((len(texts), self.words.shape[1]), np.float32)
+        out = np.zeros((len(texts), self.dimensions), np.float32)
         for row, encoding in enumerate(self.tokenizer.encode_batch(texts)):
             out[row] = self._encode_ids(encoding.ids)
         return out

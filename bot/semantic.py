@@ -11,6 +11,8 @@ name plus the exact text, so an edited example question is simply encoded again.
 from __future__ import annotations
 
 import hashlib
+import logging
+import sqlite3
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +23,8 @@ import sqlite_utils
 
 from bot.knowledge import KnowledgeBase
 from bot.minilm import MODEL_NAME, Encoder, shared_encoder
+
+log = logging.getLogger(__name__)
 
 TABLE = "text_vectors"
 BEST_SHARE = 0.7  # closeness = 0.7 x best cosine + 0.3 x second best: two close examples beat one fluke
@@ -44,15 +48,23 @@ class VectorCache:
         with _memo_lock:
             missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in _memo}
         if missing and self.db_path is not None:
-            missing = self._read_stored(missing)
+            try:
+                missing = self._read_stored(missing)
+            except sqlite3.Error as exc:  # a cache: a locked or unreadable database costs time, not answers
+                log.warning("could not read cached vectors from %s: %s", self.db_path, exc)
         if missing:
             fresh = self.encoder.encode(list(missing.values()))
             with _memo_lock:
                 _memo.update(zip(missing, fresh, strict=True))
             if self.db_path is not None:
-                self._store(dict(zip(missing, fresh, strict=True)))
+                try:
+                    self._store(dict(zip(missing, fresh, strict=True)))
+                except sqlite3.Error as exc:
+                    log.warning("could not cache vectors in %s: %s", self.db_path, exc)
         with _memo_lock:
-            return np.stack([_memo[k] for k in keys]) if keys else np.zeros((0, 384), np.float32)
+            if not keys:
+                return np.zeros((0, self.encoder.dimensions), np.float32)
+            return np.stack([_memo[k] for k in keys])
 
     def _table(self) -> sqlite_utils.db.Table:
         assert self.db_path is not None
@@ -68,8 +80,11 @@ class VectorCache:
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            for row in table.db.execute(f"select key, vector from {TABLE} where key in ({marks})", chunk):
-                found[row[0]] = np.frombuffer(row[1], dtype=np.float32).copy()
+            for key, blob in table.db.execute(
+                f"select key, vector from {TABLE} where key in ({marks})", chunk
+            ):
+                if isinstance(blob, bytes) and len(blob) == 4 * self.encoder.dimensions:  # else: encode again
+                    found[key] = np.frombuffer(blob, dtype=np.float32).copy()
         table.db.close()
         with _memo_lock:
             _memo.update(found)
@@ -124,7 +139,6 @@ class EntryVectors:
             dict(zip(self.ids, top2[:, 0].tolist(), strict=True)),
             off,
         )
-
 
 
 def entry_vectors(kb: KnowledgeBase, db_path: Path | None = None) -> EntryVectors:

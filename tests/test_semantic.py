@@ -68,3 +68,23 @@ def test_an_edited_example_question_is_encoded_again(tmp_path: Path) -> None:
     assert Index(kb).answer("zebra crossing timetable").entry is None
     answer = Index(kb2).answer("zebra crossing timetable")
     assert answer.entry is not None and answer.entry.id == "doms-how-long"
+
+
+def test_a_damaged_cache_row_is_encoded_again(tmp_path: Path) -> None:
+    db = tmp_path / "bot.db"
+    text = "a row someone truncated"
+    good = semantic.VectorCache(ENCODER, None).vectors([text])
+    sqlite_utils.Database(db).table(semantic.TABLE).insert(
+        {"key": semantic._key(text), "vector": b"\x00" * 10}, pk="key"
+    )
+    semantic.forget_memory()
+    again = semantic.VectorCache(ENCODER, db).vectors([text])
+    assert np.array_equal(good, again)
+
+
+def test_a_cache_that_is_not_a_database_costs_time_not_answers(tmp_path: Path) -> None:
+    db = tmp_path / "bot.db"
+    db.write_bytes(b"this is not an SQLite file" * 100)
+    semantic.forget_memory()
+    vectors = semantic.VectorCache(ENCODER, db).vectors(["still answered"])
+    assert vectors.shape == (1, 384) and np.isfinite(vectors).all()
