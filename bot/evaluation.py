@@ -14,6 +14,7 @@ import yaml
 from bot.retrieval import Index
 
 EVAL_FILE = Path(__file__).resolve().parent.parent / "tests" / "data" / "eval.yaml"
+DEV_FILE = EVAL_FILE.with_name("dev.yaml")  # development questions for tuning, never the held-out half
 
 
 @dataclass(frozen=True)

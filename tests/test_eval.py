@@ -3,13 +3,13 @@ on the other half only). Run with `-s` to see the figures."""
 
 from __future__ import annotations
 
-from bot.evaluation import evaluate, load_cases, split
+from bot.evaluation import DEV_FILE, evaluate, load_cases, split
 from bot.knowledge import load_knowledge
 from bot.retrieval import Index
 
-# The issue's target is 0.95 for both. The blend of words and sentence vectors reaches 0.906 and 0.923
-# on the held-out half (the lexical retriever alone: 0.72 and 0.88); see CHANGELOG. These floors catch
-# regressions; raise them as it improves.
+# The issue's target is 0.95 for both. The blend of words and sentence vectors reaches 0.875 and 0.923
+# on the held-out half (the lexical retriever alone: 0.72 and 0.88), and 0.931 and 0.925 on 269
+# questions written apart later; see CHANGELOG. These floors catch regressions; raise them as it improves.
 ACCURACY_FLOOR = 0.85
 ABSTENTION_FLOOR = 0.88
 
@@ -22,9 +22,9 @@ def test_eval_set_is_big_enough_and_split() -> None:
     assert not {c.question for c in tune} & {c.question for c in held}
 
 
-def test_eval_questions_name_real_entries() -> None:
+def test_eval_and_development_questions_name_real_entries() -> None:
     kb = load_knowledge()
-    for case in load_cases():
+    for case in [*load_cases(), *load_cases(DEV_FILE)]:
         assert case.expect <= set(kb.entries), case
 
 
