@@ -21,18 +21,17 @@ from pathlib import Path
 import sqlite_utils
 from rapidfuzz import fuzz, process
 
+from bot.confidence import ANSWER_AT, Signals, probability
 from bot.english import english_frequency
 from bot.knowledge import Entry, KnowledgeBase
 from bot.semantic import Closeness, EntryVectors, entry_vectors
 from bot.textnorm import MAX_TOKENS, is_filler, words
 
-# THRESHOLD and UNKNOWN_FACTOR were chosen on the tuning half of tests/data/eval.yaml plus a separate
-# development set, never on the held-out half (benchmarks/tune.py prints the tuning-half sweep);
-# tests/test_eval.py checks the held-out half.
-THRESHOLD = 0.48  # on the blend below
+# These were chosen on the tuning half of tests/data/eval.yaml and on tests/data/dev.yaml, never on
+# the held-out half (benchmarks/tune.py and benchmarks/calibrate.py print the figures);
+# tests/test_eval.py checks the held-out half. Whether to answer is bot/confidence.py's call.
 LEXICAL_WEIGHT = 0.75  # blend = (LEXICAL_WEIGHT * coverage + closeness) / (LEXICAL_WEIGHT + 1)
-OFF_TOPIC_MARGIN = 0.05  # "nearer an off-topic question" starts this far below the entry's best cosine
-LEXICAL_THRESHOLD = 0.4  # when sentence vectors are off (Index(semantic=False))
+LEXICAL_THRESHOLD = 0.4  # on coverage, when sentence vectors are off (Index(semantic=False))
 TYPO_CUTOFF = 84.0
 UNKNOWN_FACTOR = 1.5
 REAL_WORD = 1e-7  # English words at least this frequent are not "corrected" into our vocabulary
@@ -74,7 +73,8 @@ class Index:
     ) -> None:
         """`vector_db`: an SQLite file that keeps the example questions' vectors across restarts."""
         self.kb = kb
-        self.threshold = threshold if threshold is not None else THRESHOLD if semantic else LEXICAL_THRESHOLD
+        # with sentence vectors: the probability the top entry is right; without: its coverage
+        self.threshold = threshold if threshold is not None else ANSWER_AT if semantic else LEXICAL_THRESHOLD
         self.db = sqlite_utils.Database(memory=True)
         rows = [
             {
@@ -186,13 +186,24 @@ class Index:
         assert self.vectors is not None
         return self.vectors.scores(self.vectors.cache.encoder.encode([text])[0])
 
-    def nearer_off_topic(self, question: str, entry: Entry) -> bool:
-        """Is the question closer to a known off-topic question (knowledge/off_topic.yaml) than to any
-        example of `entry`? Then `entry` only shares words with it ("rest between squat sets")."""
-        if self.vectors is None:
-            return False
+    def signals(self, question: str, ranked: list[tuple[Entry, float]]) -> Signals | None:
+        """What bot/confidence.py weighs for the top entry of `ranked` (None without sentence vectors)."""
+        concepts = self.concepts(question)
+        if self.vectors is None or not ranked or not concepts:
+            return None
+        top = ranked[0][0].id
         closeness = self._meaning(" ".join(words(question)[: 3 * MAX_TOKENS]))
-        return closeness.off_topic > closeness.best.get(entry.id, 0.0) - OFF_TOPIC_MARGIN
+        unknown = sum(1 for concept in concepts if not self._scores(concept))
+        return Signals(
+            blend=ranked[0][1],
+            coverage=self.coverage(concepts).get(top, 0.0),
+            closeness=closeness.mixed[top],
+            best_cosine=closeness.best[top],
+            off_topic_gap=closeness.off_topic - closeness.best[top],
+            lead=ranked[0][1] - (ranked[1][1] if len(ranked) > 1 else 0.0),
+            unknown_share=unknown / len(concepts),
+            concepts=float(len(concepts)),
+        )
 
     def coverage(self, concepts: list[Concept]) -> dict[str, float]:
         """Entry id -> the weighted share of the question's concepts the entry covers, in [0, 1].
@@ -225,10 +236,10 @@ class Index:
         return full * COMMON_WORD_SHARE if english_frequency(word) >= COMMON_WORD else full
 
     def answer(self, question: str) -> Answer:
-        """The best entry if it covers enough of the question, else an honest no-match."""
+        """The best entry if it is likely right, else an honest no-match. `score` is that likelihood
+        (with sentence vectors) or the coverage (without)."""
         ranked = self.rank(question)
-        score = ranked[0][1] if ranked else 0.0
-        best = self._confident(question, ranked)
+        best, score = self._confident(question, ranked)
         flag = self.kb.entries[self.kb.red_flags.entry]
         if self.is_red_flag(question) or best is flag:
             return Answer(question, flag, 1.0, red_flag=True, also=self._rest_of(question, flag))
@@ -239,15 +250,16 @@ class Index:
         rest = " ".join(words(question))
         for pattern in self._red_flags:
             rest = pattern.sub(" ", rest)
-        best = self._confident(rest, self.rank(rest))
+        best, _ = self._confident(rest, self.rank(rest))
         return best if best is not None and best.id != flag.id else None
 
-    def _confident(self, question: str, ranked: list[tuple[Entry, float]]) -> Entry | None:
-        """The top entry if its score reaches the threshold and the question is not nearer a known
-        off-topic question; else None."""
-        if not ranked or ranked[0][1] < self.threshold or self.nearer_off_topic(question, ranked[0][0]):
-            return None
-        return ranked[0][0]
+    def _confident(self, question: str, ranked: list[tuple[Entry, float]]) -> tuple[Entry | None, float]:
+        """(the top entry if its score reaches the threshold, else None; the score)."""
+        if not ranked:
+            return None, 0.0
+        signals = self.signals(question, ranked)
+        score = probability(signals) if signals is not None else ranked[0][1]
+        return (ranked[0][0] if score >= self.threshold else None), score
 
 
 def _fts_query(concepts: list[Concept]) -> str:

@@ -73,7 +73,8 @@ class Chat:
         self.proc.stdin.flush()
         if expect is not None:
             self.wait_for(expect, since)
-        return self.output(since)
+        # the blank line that ends the previous answer may arrive after this mark was taken
+        return self.output(since).lstrip("\n")
 
     def kill(self) -> None:
         """As hard as a crash: no clean shutdown, no flush of anything in memory."""

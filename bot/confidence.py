@@ -1,0 +1,44 @@
+"""How likely the top entry is the right answer: a logistic model over signals the retriever already has.
+
+Why not one threshold on one score: an off-topic question can score as high as a real one ("how long to
+rest between bench sets" shares words and meaning with rest-between-sets). Other signals tell them apart:
+how far the top entry leads the next, how near the question is to a known off-topic question, how many
+of its words the knowledge base has never seen. A logistic model weighs them; `benchmarks/calibrate.py`
+fits the weights on the tuning half of tests/data/eval.yaml plus tests/data/dev.yaml (never the held-out
+half) and prints them for this file.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import astuple, dataclass
+
+# Answer when the probability that the top entry is right reaches this.
+ANSWER_AT = 0.5
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What the retriever knows about its top entry for one question."""
+
+    blend: float  # the ranking score: coverage and closeness blended
+    coverage: float  # lexical coverage of the question by the entry
+    closeness: float  # 0.7 x best + 0.3 x second-best cosine with the entry's examples
+    best_cosine: float
+    off_topic_gap: float  # best cosine with an off-topic question minus best_cosine
+    lead: float  # blend of the top entry minus blend of the second
+    unknown_share: float  # share of the question's concepts the knowledge base never uses
+    concepts: float  # how many concepts the question has
+
+    def values(self) -> tuple[float, ...]:
+        return astuple(self)
+
+
+# Fitted by benchmarks/calibrate.py (L2-regularised logistic regression); order as in Signals.
+WEIGHTS = (2.0266, 2.5152, 1.6601, -0.8033, -9.5879, 7.2095, -1.4246, 0.4078)
+BIAS = -7.3394
+
+
+def probability(signals: Signals, weights: tuple[float, ...] = WEIGHTS, bias: float = BIAS) -> float:
+    z = bias + sum(w * v for w, v in zip(weights, signals.values(), strict=True))
+    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
