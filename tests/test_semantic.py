@@ -7,13 +7,14 @@ import dataclasses
 from pathlib import Path
 
 import numpy as np
+import pytest
 import sqlite_utils
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import semantic
 from bot.knowledge import load_knowledge
-from bot.minilm import shared_encoder
+from bot.minilm import Encoder, ModelMissing, shared_encoder
 from bot.retrieval import Index
 
 ENCODER = shared_encoder()
@@ -88,3 +89,8 @@ def test_a_cache_that_is_not_a_database_costs_time_not_answers(tmp_path: Path) -
     semantic.forget_memory()
     vectors = semantic.VectorCache(ENCODER, db).vectors(["still answered"])
     assert vectors.shape == (1, 384) and np.isfinite(vectors).all()
+
+
+def test_a_missing_model_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ModelMissing, match="cannot load the sentence model"):
+        Encoder(folder=tmp_path)
