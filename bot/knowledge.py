@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.schema import FileReader
+from bot.textnorm import words
 from bot.texts import Texts, read_texts
 from bot.yamlfile import KnowledgeError, Node, Problem, load_yaml
 
@@ -162,6 +163,33 @@ def _read_off_topic(reader: FileReader) -> tuple[str, ...]:
     return tuple(reader.text_list(root, "questions", max_len=200))
 
 
+def _check_examples(
+    entries: list[tuple[Path, Node, Entry]],
+    readers: dict[Path, FileReader],
+    off_topic: tuple[str, ...],
+    off_topic_reader: FileReader,
+) -> None:
+    """One example question teaches one answer: the same question (ignoring case and punctuation) in two
+    entries, or in an entry and off_topic.yaml, would pull the bot two ways."""
+    owner: dict[str, str] = {}
+    for path, node, entry in entries:
+        for question in entry.questions:
+            key = " ".join(words(question))
+            first = owner.setdefault(key, entry.id)
+            if key and first != entry.id:
+                readers[path].error(
+                    node,
+                    f"example question {question!r} is also in entry '{first}'; keep it in one",
+                    "questions",
+                )
+    for question in off_topic:
+        entry_id = owner.get(" ".join(words(question)))
+        if entry_id is not None:
+            off_topic_reader.error(
+                None, f"{question!r} is an example question of entry '{entry_id}', so it is not off-topic"
+            )
+
+
 def _read_red_flags(reader: FileReader) -> tuple[Node | None, RedFlags]:
     value = reader.load_root("red_flags")
     if not isinstance(value, Node):
@@ -237,6 +265,7 @@ def load_knowledge(folder: Path = DEFAULT_DIR) -> KnowledgeBase:
         for ref in entry.sources:
             if ref not in source_ids:
                 r.error(node, f"unknown source '{ref}' (see sources.yaml)", "source")
+    _check_examples(entries, entry_readers, off_topic, FileReader(off_topic_file, problems))
     for node, topic in topics:
         if topic.id and not any(e.topic == topic.id for _, _, e in entries):
             topic_reader.error(node, f"topic '{topic.id}' has no entries")

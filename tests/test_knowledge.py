@@ -130,3 +130,15 @@ def test_off_topic_questions_are_optional_and_checked(kb_copy: Path) -> None:
     assert any(p.startswith(f"{path}:") and "extra" in p for p in problems), problems
     path.unlink()
     assert load_knowledge(kb_copy).off_topic == ()
+
+
+def test_one_example_question_teaches_one_answer(kb_copy: Path) -> None:
+    path = kb_copy / "entries" / "technique.yaml"
+    text = path.read_text()
+    marker = "    questions:\n"
+    at = text.index(marker, text.index("id: toes-calf-cramps")) + len(marker)
+    path.write_text(text[:at] + '      - "What is DOMS??"\n' + text[at:])  # doms-what's, bar case and "?"
+    (kb_copy / "off_topic.yaml").write_text('questions:\n  - "why do my calves cramp during ham raises"\n')
+    problems = _problems(kb_copy)
+    assert any(p.startswith(f"{path}:") and "also in entry 'doms-what'" in p for p in problems), problems
+    assert any("off_topic.yaml" in p and "toes-calf-cramps" in p for p in problems), problems
