@@ -5,9 +5,10 @@ instead of guessing.
 The lexical half is *coverage*: the share of the question's concepts that an entry mentions, each
 concept scored by bm25. An off-topic question ("best bench program") shares a word or two with the
 knowledge base at most, so its coverage stays low whatever bm25 says. The semantic half
-(bot/semantic.py) is the best cosine between the question and the entry's example questions; it
-catches paraphrases that share no word ("legs are toast" for soreness). Either half alone scored
-lower on questions written apart from the knowledge base than the blend does.
+(bot/semantic.py) is the *closeness* of the question to the entry's example questions in sentence-vector
+space; it catches paraphrases that share no word ("legs are toast" for soreness). Either half alone
+scored lower on questions written apart from the knowledge base than the blend does. Whether the top
+entry is good enough to answer is bot/confidence.py's call.
 """
 
 from __future__ import annotations
@@ -113,7 +114,8 @@ class Index:
         self._scores = functools.lru_cache(maxsize=8192)(self._scores_uncached)
         self._correct = functools.lru_cache(maxsize=4096)(self._correct_uncached)
         self.vectors: EntryVectors | None = entry_vectors(kb, vector_db) if semantic else None
-        self._ranking = functools.lru_cache(maxsize=4096)(self._ranking_uncached)
+        # small: a ranking holds per-entry scores, and a question is rarely asked twice in a row
+        self._ranking = functools.lru_cache(maxsize=512)(self._ranking_uncached)
 
     @staticmethod
     def _synonym_map(groups: list[tuple[str, ...]]) -> dict[tuple[str, ...], Concept]:
