@@ -35,8 +35,8 @@ class Signals:
 
 
 # Fitted by benchmarks/calibrate.py (L2-regularised logistic regression); order as in Signals.
-WEIGHTS = (2.0266, 2.5152, 1.6601, -0.8033, -9.5879, 7.2095, -1.4246, 0.4078)
-BIAS = -7.3394
+WEIGHTS = (1.9765, 2.5913, 1.5153, -0.7895, -9.6925, 7.3209, -1.4228, 0.4098)
+BIAS = -7.3027
 
 
 def probability(signals: Signals, weights: tuple[float, ...] = WEIGHTS, bias: float = BIAS) -> float:

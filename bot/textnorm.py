@@ -24,6 +24,7 @@ STOPWORDS = frozenset(
     who whom why will with would you your yours yourself yourselves u ur ya yo pls plz please hey hi
     hello thanks thank ok okay anyone someone get got gets getting go going really actually kinda sorta
     tell know want wanna gonna im ive dont doesnt isnt wont cant shouldnt whats hows wheres whys
+    wouldnt couldnt didnt arent wasnt werent havent hasnt hadnt aint smth sth sumthin tho though
     supposed need thing things stuff one way also still even ever bit lot lots
     """.split()
 )
