@@ -1,7 +1,7 @@
 """How close a question is in meaning to each knowledge entry, from the cosines between the question and
 the entry's title and example questions.
 
-Encoding the ~650 example sentences takes about a second, so their vectors are kept: in memory for the
+Encoding the ~1,100 example sentences takes about two seconds, so their vectors are kept: in memory for the
 life of the process (tests and benchmarks build many indexes) and, when the bot's database exists, in a
 `text_vectors` table there, so a restart reads them back in milliseconds. The cache never creates the
 database: `hamcoach ask` in an empty folder leaves no file behind. A vector's key is the model
