@@ -245,8 +245,8 @@ def load_knowledge(folder: Path = DEFAULT_DIR) -> KnowledgeBase:
     synonyms = _read_synonyms(syn_reader) if syn_reader.path.is_file() else []
     flag_node, red_flags = _read_red_flags(flag_reader) if flag_reader.path.is_file() else (None, None)
     texts = read_texts(reader("texts.yaml")) if (folder / "texts.yaml").is_file() else None
-    off_topic_file = folder / "off_topic.yaml"  # optional
-    off_topic = _read_off_topic(FileReader(off_topic_file, problems)) if off_topic_file.is_file() else ()
+    off_topic_reader = FileReader(folder / "off_topic.yaml", problems)  # an optional file
+    off_topic = _read_off_topic(off_topic_reader) if off_topic_reader.path.is_file() else ()
 
     readers = {src_reader.path: src_reader, topic_reader.path: topic_reader, **entry_readers}
     source_ids = _unique(readers, ((src_reader.path, n, s.id) for n, s in sources), "source")
@@ -265,7 +265,7 @@ def load_knowledge(folder: Path = DEFAULT_DIR) -> KnowledgeBase:
         for ref in entry.sources:
             if ref not in source_ids:
                 r.error(node, f"unknown source '{ref}' (see sources.yaml)", "source")
-    _check_examples(entries, entry_readers, off_topic, FileReader(off_topic_file, problems))
+    _check_examples(entries, entry_readers, off_topic, off_topic_reader)
     for node, topic in topics:
         if topic.id and not any(e.topic == topic.id for _, _, e in entries):
             topic_reader.error(node, f"topic '{topic.id}' has no entries")

@@ -80,8 +80,7 @@ class Encoder:
         mean = x.mean(axis=-1, keepdims=True)
         var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
         x = (x - mean) / np.sqrt(var + np.float32(1e-12)) * self.norm[0] + self.norm[1]
-        no_padding = np.zeros((1, 1, 1, len(token_ids)), np.float32)
-        hidden = self.session.run(None, {"hidden": x.astype(np.float32), "mask_bias": no_padding})[0]
+        hidden = self.session.run(None, {"hidden": x.astype(np.float32)})[0]
         pooled = hidden[0].mean(axis=0)
         return np.asarray(pooled / max(float(np.linalg.norm(pooled)), 1e-12), dtype=np.float32)
 

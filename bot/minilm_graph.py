@@ -58,8 +58,8 @@ class _Builder:
 
 
 def encoder_graph(weights: dict[str, np.ndarray]) -> onnx.ModelProto:
-    """Inputs: `hidden` [batch, tokens, 384] (embeddings after their LayerNorm) and `mask_bias`
-    [batch, 1, 1, tokens] (0 for real tokens, -1e9 for padding). Output: `out`, the last layer."""
+    """Input: `hidden` [batch, tokens, 384], the embeddings after their LayerNorm. Output: `out`, the last
+    layer. There is no attention mask: texts are encoded one at a time, unpadded (see bot/minilm.py)."""
     g = _Builder()
     head_dim = HIDDEN // HEADS
     heads_shape = g.const("heads_shape", np.array([0, 0, HEADS, head_dim], np.int64))
@@ -87,7 +87,7 @@ def encoder_graph(weights: dict[str, np.ndarray]) -> onnx.ModelProto:
         q = heads(dense(x, "attention.self.query"), [0, 2, 1, 3])
         k = heads(dense(x, "attention.self.key"), [0, 2, 3, 1])
         v = heads(dense(x, "attention.self.value"), [0, 2, 1, 3])
-        scores = g.one("Add", [g.one("Mul", [g.one("MatMul", [q, k]), scale]), "mask_bias"])
+        scores = g.one("Mul", [g.one("MatMul", [q, k]), scale])
         context = g.one("MatMul", [g.one("Softmax", [scores], axis=-1), v])
         merged = g.one("Reshape", [g.one("Transpose", [context], perm=[0, 2, 1, 3]), hidden_shape])
         x = norm(g.one("Add", [dense(merged, "attention.output.dense"), x]), "attention.output.LayerNorm")
@@ -102,7 +102,6 @@ def encoder_graph(weights: dict[str, np.ndarray]) -> onnx.ModelProto:
         "minilm-encoder",
         [
             helper.make_tensor_value_info("hidden", TensorProto.FLOAT, ["batch", "tokens", HIDDEN]),
-            helper.make_tensor_value_info("mask_bias", TensorProto.FLOAT, ["batch", 1, 1, "tokens"]),
         ],
         [helper.make_tensor_value_info("out", TensorProto.FLOAT, ["batch", "tokens", HIDDEN])],
         g.weights,
