@@ -14,6 +14,7 @@ method, numpy) is fitted twice:
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot import confidence
+from bot.confidence import Signals
 from bot.evaluation import DEV_FILE, Case, load_cases, split
 from bot.knowledge import load_knowledge
 from bot.retrieval import Index
@@ -30,18 +32,33 @@ PENALTY = 0.1  # L2 on the weights, not the bias
 BATCH3_IN, BATCH3_OFF = 189, 80
 
 
-def examples(index: Index, cases: list[Case]) -> tuple[np.ndarray, np.ndarray, list[tuple[Case, str | None]]]:
-    rows, labels, meta = [], [], []
+@dataclass(frozen=True)
+class Example:
+    case: Case
+    top: str | None  # the entry the index ranks first, if it would weigh answering it
+    signals: Signals | None
+    red_flag: bool
+
+
+def examples(index: Index, cases: list[Case]) -> list[Example]:
+    """Each case's signals, computed once and shared by every fit and score below."""
+    out = []
     for case in cases:
         ranked = index.rank(case.question)
         signals = index.signals(case.question)
-        top = ranked[0][0].id if ranked else None
-        meta.append((case, top if signals is not None else None))
-        if signals is None:
-            continue
-        rows.append(signals.values())
-        labels.append(1.0 if top in case.expect else 0.0)
-    return np.array(rows), np.array(labels), meta
+        top = ranked[0][0].id if ranked and signals is not None else None
+        out.append(Example(case, top, signals, index.is_red_flag(case.question)))
+    return out
+
+
+def matrix(data: list[Example]) -> tuple[np.ndarray, np.ndarray]:
+    """Signals and labels (1: the top entry is right) of the examples that have signals."""
+    rows, labels = [], []
+    for e in data:
+        if e.signals is not None:
+            rows.append(e.signals.values())
+            labels.append(1.0 if e.top in e.case.expect else 0.0)
+    return np.array(rows), np.array(labels)
 
 
 def fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
@@ -60,20 +77,18 @@ def fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
     return w[:-1], float(w[-1])
 
 
-def score(index: Index, meta: list[tuple[Case, str | None]], weights: np.ndarray, bias: float) -> str:
+def score(data: list[Example], red_flag_entry: str, weights: np.ndarray, bias: float) -> str:
     correct = inside = abstained = outside = 0
-    for case, top in meta:
+    for e in data:
         answered = None
-        if top is not None:
-            signals = index.signals(case.question)
-            if signals is not None:
-                p = confidence.probability(signals, tuple(weights), bias)
-                answered = top if p >= confidence.ANSWER_AT else None
-        if index.is_red_flag(case.question):
-            answered = index.kb.red_flags.entry
-        if case.expect:
+        if e.signals is not None:
+            p = confidence.probability(e.signals, tuple(weights), bias)
+            answered = e.top if p >= confidence.ANSWER_AT else None
+        if e.red_flag:
+            answered = red_flag_entry
+        if e.case.expect:
             inside += 1
-            correct += answered in case.expect
+            correct += answered in e.case.expect
         else:
             outside += 1
             abstained += answered is None
@@ -83,21 +98,21 @@ def score(index: Index, meta: list[tuple[Case, str | None]], weights: np.ndarray
 
 def main() -> None:
     index = Index(load_knowledge())
+    flag = index.kb.red_flags.entry
     tune, _ = split(load_cases())
     dev = load_cases(DEV_FILE)
-    dev_in = [c for c in dev if c.expect]
-    dev_off = [c for c in dev if not c.expect]
+    dev_in = examples(index, [c for c in dev if c.expect])
+    dev_off = examples(index, [c for c in dev if not c.expect])
     batch3 = dev_in[-BATCH3_IN:] + dev_off[-BATCH3_OFF:]
-    earlier = tune + dev_in[:-BATCH3_IN] + dev_off[:-BATCH3_OFF]
+    every = examples(index, tune) + dev_in[:-BATCH3_IN] + dev_off[:-BATCH3_OFF]
 
-    x, y, _ = examples(index, earlier)
+    x, y = matrix(every)
     weights, bias = fit(x, y)
-    _, _, meta3 = examples(index, batch3)
-    print(f"fitted without batch 3 ({len(y)} examples), on batch 3: {score(index, meta3, weights, bias)}")
-    current = score(index, meta3, np.array(confidence.WEIGHTS), confidence.BIAS)
+    print(f"fitted without batch 3 ({len(y)} examples), on batch 3: {score(batch3, flag, weights, bias)}")
+    current = score(batch3, flag, np.array(confidence.WEIGHTS), confidence.BIAS)
     print(f"current weights (fitted with batch 3), on batch 3: {current}")
 
-    x, y, _ = examples(index, tune + dev)
+    x, y = matrix(every + batch3)
     weights, bias = fit(x, y)
     print(f"\nfitted on all {len(y)} examples; for bot/confidence.py:")
     print("WEIGHTS = (" + ", ".join(f"{w:.4f}" for w in weights) + ")")
