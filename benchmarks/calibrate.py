@@ -83,7 +83,8 @@ def score(data: list[Example], red_flag_entry: str, weights: np.ndarray, bias: f
         answered = None
         if e.signals is not None:
             p = confidence.probability(e.signals, tuple(weights), bias)
-            answered = e.top if p >= confidence.ANSWER_AT else None
+            if p >= confidence.ANSWER_AT and not confidence.known_off_topic(e.signals):
+                answered = e.top
         if e.red_flag:
             answered = red_flag_entry
         if e.case.expect:

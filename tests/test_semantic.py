@@ -94,3 +94,17 @@ def test_a_cache_that_is_not_a_database_costs_time_not_answers(tmp_path: Path) -
 def test_a_missing_model_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ModelMissing, match="cannot load the sentence model"):
         Encoder(folder=tmp_path)
+
+
+def test_the_classifier_knows_the_examples_and_not_the_off_topic_questions() -> None:
+    """It is fitted on the example questions (one class per entry) and on off_topic.yaml (one more
+    class, dropped): each example should score highest for its own entry, and off-topic questions
+    low for every entry."""
+    vectors = Index(load_knowledge()).vectors
+    assert vectors is not None
+    own = [vectors.ids[i] for i, row in enumerate(vectors.grid) for j in row if j < len(vectors.matrix)]
+    scores = np.hstack([vectors.matrix, np.ones((len(vectors.matrix), 1))]) @ vectors.classifier
+    hits = sum(vectors.ids[int(s.argmax())] == e for s, e in zip(scores, own, strict=True))
+    assert hits / len(own) > 0.9
+    off = np.hstack([vectors.off_topic, np.ones((len(vectors.off_topic), 1))]) @ vectors.classifier
+    assert float(np.median(off.max(axis=1))) < 0.4
