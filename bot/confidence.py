@@ -39,8 +39,8 @@ class Signals:
 
 
 # Fitted by benchmarks/calibrate.py (L2-regularised logistic regression); order as in Signals.
-WEIGHTS = (5.4604, 0.9575, -0.9071, -1.6549, -11.0003, 6.8656, -1.6765, 0.4795)
-BIAS = -6.2265
+WEIGHTS = (5.1936, 1.7833, -1.6270, -1.6725, -11.7620, 5.1258, -2.2687, 0.4598)
+BIAS = -5.8567
 
 
 def probability(signals: Signals, weights: tuple[float, ...] = WEIGHTS, bias: float = BIAS) -> float:
