@@ -3,8 +3,9 @@ vectors cost against the lexical retriever alone.
 
     .venv/bin/python benchmarks/qa.py [--rounds N] [--grow N]
 
-Start-up is timed in a fresh Python process (imports included), once with no vector cache (every
-example question encoded) and once with the cache a first start leaves in the bot's database.
+Start-up is timed in a fresh Python process (imports included): with knowledge/vectors.npz (a first
+start on a fresh machine), then on a copy of the knowledge without it, once with an empty database
+(every text encoded) and once with the vectors that first start left in the database.
 Latency is for questions the index has not seen before (its per-question caches are new each round),
 over the evaluation set's questions, against the real knowledge base and against one grown --grow
 times by generated entries (real entries re-worded with synthetic words).
@@ -16,6 +17,7 @@ import argparse
 import dataclasses
 import json
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -28,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.evaluation import load_cases
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.retrieval import Index
+from bot.semantic import SHIPPED
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,7 +40,8 @@ t0 = time.perf_counter()
 from pathlib import Path
 from bot.knowledge import load_knowledge
 from bot.retrieval import Index
-kb = load_knowledge()
+from bot.semantic import SHIPPED
+kb = load_knowledge(Path(sys.argv[2]))
 t1 = time.perf_counter()
 Index(kb, vector_db=Path(sys.argv[1]))
 t2 = time.perf_counter()
@@ -63,18 +67,26 @@ def grown(kb: KnowledgeBase, factor: int, seed: int = 7) -> KnowledgeBase:
     return dataclasses.replace(kb, entries=entries)
 
 
-def startup() -> tuple[dict[str, float], dict[str, float]]:
-    """(no cache, warm cache) start-up times in fresh processes."""
-    with tempfile.TemporaryDirectory() as folder:
-        db = Path(folder) / "bench.db"
+def startup() -> list[tuple[str, dict[str, float]]]:
+    """Start-up times in fresh processes, each with a new (empty) database unless said otherwise."""
+
+    def timed(db: Path, knowledge: Path) -> dict[str, float]:
         db.touch()  # the cache fills an existing database; it never creates one
-        runs = []
-        for _ in range(2):
-            out = subprocess.run(
-                [sys.executable, "-c", STARTUP, str(db)], cwd=ROOT, capture_output=True, text=True, check=True
-            )
-            runs.append(json.loads(out.stdout))
-    return runs[0], runs[1]
+        command = [sys.executable, "-c", STARTUP, str(db), str(knowledge)]
+        out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+        return dict(json.loads(out.stdout))
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        shipped = timed(folder / "a.db", ROOT / "knowledge")
+        shutil.copytree(ROOT / "knowledge", folder / "kb", ignore=shutil.ignore_patterns(SHIPPED))
+        cold = timed(folder / "b.db", folder / "kb")
+        warm = timed(folder / "b.db", folder / "kb")
+    return [
+        ("with knowledge/vectors.npz", shipped),
+        ("without it, nothing cached", cold),
+        ("without it, cached in the db", warm),
+    ]
 
 
 def latencies(kb: KnowledgeBase, questions: list[str], rounds: int, semantic: bool) -> dict[str, float]:
@@ -107,8 +119,7 @@ def main() -> None:
     args = parser.parse_args()
     questions = [c.question for c in load_cases()]
 
-    cold, warm = startup()
-    for name, r in (("no vector cache", cold), ("vector cache in the database", warm)):
+    for name, r in startup():
         total = r["load"] + r["index"]
         parts = f"imports + load + validate {r['load']:.2f} s, index {r['index']:.2f} s"
         print(f"start-up, {name}: {total:.2f} s ({parts})")

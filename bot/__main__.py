@@ -1,9 +1,10 @@
-"""hamcoach command line: run, chat, ask, check, status.
+"""hamcoach command line: run, chat, ask, check, vectors, status.
 
 hamcoach chat                 talk to the bot in this terminal
 hamcoach ask "where do my hips go?"
 hamcoach ask --json - < questions.txt
 hamcoach check knowledge/
+hamcoach vectors knowledge/   store the example questions' vectors after editing the knowledge
 hamcoach status --json
 hamcoach run                  connect to Telegram (TELEGRAM_BOT_TOKEN)
 hamcoach broadcast "TEXT"     send a site update to every subscriber (--resume finishes one)
@@ -24,6 +25,7 @@ from bot.knowledge import load_knowledge
 from bot.minilm import MODEL_REQUIREMENT, ModelMissing
 from bot.qa import answer_replies
 from bot.retrieval import Index
+from bot.semantic import SHIPPED, missing_from_shipped, write_shipped
 from bot.session import load_flow
 from bot.yamlfile import KnowledgeError
 
@@ -43,6 +45,10 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
     check = sub.add_parser("check", help="validate a knowledge folder; exit 1 with file:line problems")
     check.add_argument("dir", nargs="?", type=Path, help="folder to check (default: the configured one)")
+    vectors = sub.add_parser(
+        "vectors", help="store the example questions' sentence vectors in the knowledge folder (fast start)"
+    )
+    vectors.add_argument("dir", nargs="?", type=Path, help="knowledge folder (default: the configured one)")
     status = sub.add_parser("status", help="counts from the database")
     status.add_argument("--json", action="store_true", help="print one JSON object")
     gaps = sub.add_parser("unanswered", help="recent questions the bot could not answer (for the coach)")
@@ -91,6 +97,18 @@ def cmd_check(folder: Path) -> int:
         f"{folder}: OK ({len(kb.entries)} entries, {len(kb.topics)} topics, "
         f"{len(kb.sources)} sources, {len(kb.synonyms)} synonym groups)"
     )
+    missing = missing_from_shipped(kb)
+    if missing:
+        print(
+            f"note: {missing} texts (titles, example and off-topic questions) have no stored vector in "
+            f"{folder / SHIPPED}; run `hamcoach vectors {folder}` so the bot need not encode them at start-up"
+        )
+    return 0
+
+
+def cmd_vectors(folder: Path) -> int:
+    path, count = write_shipped(load_knowledge(folder))
+    print(f"{path}: {count} vectors")
     return 0
 
 
@@ -137,6 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return cmd_check(args.dir or config.knowledge)
+        if args.command == "vectors":
+            return cmd_vectors(args.dir or config.knowledge)
         if args.command == "ask":
             return cmd_ask(config, args.question, args.json, sys.stdin)
         if args.command == "status":

@@ -1,19 +1,25 @@
 """How close a question is in meaning to each knowledge entry, from the cosines between the question and
 the entry's title and example questions.
 
-Encoding the ~1,100 example sentences takes about two seconds, so their vectors are kept: in memory for the
-life of the process (tests and benchmarks build many indexes) and, when the bot's database exists, in a
-`text_vectors` table there, so a restart reads them back in milliseconds. The cache never creates the
-database: `hamcoach ask` in an empty folder leaves no file behind. A vector's key is the model
-name plus the exact text, so an edited example question is simply encoded again.
+Encoding the ~1,300 example sentences takes two to three seconds, so their vectors are kept:
+- in `vectors.npz` in the knowledge folder, written by `hamcoach vectors` after the knowledge changes,
+  so even a first start on a fresh machine reads them instead of encoding (float16: 1 MB);
+- in memory for the life of the process (tests and benchmarks build many indexes);
+- when the bot's database exists, in a `text_vectors` table there, for texts the file lacks (a coach
+  edited an example and did not run `hamcoach vectors`): a restart reads them back in milliseconds. The
+  cache never creates the database: `hamcoach ask` in an empty folder leaves no file behind.
+A vector's key is the model name plus the exact text, so an edited example question is simply encoded
+again, and a stale or damaged file costs time, never answers.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import sqlite3
 import threading
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,12 +27,13 @@ from pathlib import Path
 import numpy as np
 import sqlite_utils
 
-from bot.knowledge import KnowledgeBase
+from bot.knowledge import Entry, KnowledgeBase
 from bot.minilm import MODEL_NAME, Encoder, shared_encoder
 
 log = logging.getLogger(__name__)
 
 TABLE = "text_vectors"
+SHIPPED = "vectors.npz"  # in the knowledge folder
 BEST_SHARE = 0.7  # closeness = 0.7 x best cosine + 0.3 x second best: two close examples beat one fluke
 RIDGE = 1.0  # L2 penalty of the per-entry linear classifier (chosen on tests/data/dev.yaml)
 _memo: dict[str, np.ndarray] = {}
@@ -40,14 +47,17 @@ def _key(text: str) -> str:
 class VectorCache:
     """Vectors by text, in memory and optionally in an SQLite file."""
 
-    def __init__(self, encoder: Encoder, db_path: Path | None = None) -> None:
+    def __init__(self, encoder: Encoder, db_path: Path | None = None, shipped: Path | None = None) -> None:
         self.encoder = encoder
         self.db_path = db_path if db_path is not None and db_path.is_file() else None
+        self.shipped = shipped if shipped is not None and shipped.is_file() else None
 
     def vectors(self, texts: Sequence[str]) -> np.ndarray:
         keys = [_key(t) for t in texts]
         with _memo_lock:
             missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in _memo}
+        if missing and self.shipped is not None:
+            missing = self._read_shipped(self.shipped, missing)
         if missing and self.db_path is not None:
             try:
                 missing = self._read_stored(missing)
@@ -66,6 +76,17 @@ class VectorCache:
             if not keys:
                 return np.zeros((0, self.encoder.dimensions), np.float32)
             return np.stack([_memo[k] for k in keys])
+
+    def _read_shipped(self, path: Path, missing: dict[str, str]) -> dict[str, str]:
+        stored = read_shipped(path)
+        found = {
+            k: stored[k].astype(np.float32)
+            for k in missing
+            if k in stored and stored[k].shape == (self.encoder.dimensions,)
+        }
+        with _memo_lock:
+            _memo.update(found)
+        return {k: t for k, t in missing.items() if k not in found}
 
     def _table(self) -> sqlite_utils.db.Table:
         assert self.db_path is not None
@@ -121,7 +142,7 @@ class EntryVectors:
         for entry in kb.entries.values():
             starts.append(len(texts))
             self.ids.append(entry.id)
-            texts.extend(dict.fromkeys([entry.title, *entry.questions]))
+            texts.extend(_entry_texts(entry))
         self.matrix = cache.vectors(texts)
         self.off_topic = cache.vectors(list(kb.off_topic))
         # grid[i] holds the rows of entry i, padded with len(texts): a slot that always scores -1
@@ -168,8 +189,53 @@ def _ridge_classifier(rows: np.ndarray, labels: np.ndarray, classes: int) -> np.
     return np.linalg.solve(x.T @ x + penalty, x.T @ targets).astype(np.float32)
 
 
+def _entry_texts(entry: Entry) -> list[str]:
+    return list(dict.fromkeys([entry.title, *entry.questions]))
+
+
+def knowledge_texts(kb: KnowledgeBase) -> list[str]:
+    """Every text of the knowledge that gets a vector, each once."""
+    texts = [t for entry in kb.entries.values() for t in _entry_texts(entry)]
+    return list(dict.fromkeys([*texts, *kb.off_topic]))
+
+
 def entry_vectors(kb: KnowledgeBase, db_path: Path | None = None) -> EntryVectors:
-    return EntryVectors(kb, VectorCache(shared_encoder(), db_path))
+    return EntryVectors(kb, VectorCache(shared_encoder(), db_path, kb.folder / SHIPPED))
+
+
+def read_shipped(path: Path) -> dict[str, np.ndarray]:
+    """Key -> vector from a knowledge folder's vectors.npz; empty (and logged) if missing or damaged."""
+    if not path.is_file():
+        return {}
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            keys, vectors = data["keys"], data["vectors"]
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        log.warning("ignoring %s, unreadable (%s): run `hamcoach vectors` to write it again", path, exc)
+        return {}
+    if keys.ndim != 1 or vectors.ndim != 2 or len(keys) != len(vectors):
+        log.warning("ignoring %s, its arrays do not match: run `hamcoach vectors` to write it again", path)
+        return {}
+    return dict(zip((str(k) for k in keys), vectors, strict=True))
+
+
+def missing_from_shipped(kb: KnowledgeBase) -> int:
+    """How many of the knowledge's texts vectors.npz lacks (each costs ~2 ms at start-up). No model needed."""
+    stored = read_shipped(kb.folder / SHIPPED)
+    return sum(1 for text in knowledge_texts(kb) if _key(text) not in stored)
+
+
+def write_shipped(kb: KnowledgeBase) -> tuple[Path, int]:
+    """Encode every text of the knowledge and write them to its folder's vectors.npz (only those: stale
+    vectors go). Written to a temporary file first, so a crash never leaves half a file."""
+    texts = knowledge_texts(kb)
+    vectors = VectorCache(shared_encoder()).vectors(texts)
+    path = kb.folder / SHIPPED
+    partial = path.with_name(f".{SHIPPED}.{os.getpid()}.npz")
+    keys = np.array([_key(t) for t in texts], dtype=str)
+    np.savez_compressed(partial, keys=keys, vectors=vectors.astype(np.float16))
+    partial.replace(path)
+    return path, len(texts)
 
 
 def forget_memory() -> None:

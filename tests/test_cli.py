@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -97,10 +98,24 @@ def test_run_without_token_explains(tmp_path: Path) -> None:
     assert "TELEGRAM_BOT_TOKEN" in result.stdout
 
 
+def test_check_notes_missing_vectors_and_the_vectors_command_stores_them(tmp_path: Path) -> None:
+    folder = tmp_path / "knowledge"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "knowledge", folder)
+    (folder / "vectors.npz").unlink()
+    noted = hamcoach("check", str(folder))
+    assert noted.returncode == 0, noted.stderr
+    assert f"run `hamcoach vectors {folder}`" in noted.stdout
+    stored = hamcoach("vectors", str(folder))
+    assert stored.returncode == 0, stored.stderr
+    assert (folder / "vectors.npz").is_file() and "vectors" in stored.stdout
+    clean = hamcoach("check", str(folder))
+    assert clean.returncode == 0 and "no stored vector" not in clean.stdout
+
+
 def test_every_setting_and_command_is_documented() -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     for setting in SETTINGS:
         assert setting.env in readme, setting.env
-    commands = ("chat", "ask", "check", "status", "run", "unanswered", "broadcast")
+    commands = ("chat", "ask", "check", "vectors", "status", "run", "unanswered", "broadcast")
     for command in (f"hamcoach {c}" for c in commands):
         assert command in readme, command

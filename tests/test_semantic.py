@@ -4,6 +4,8 @@ changes nothing, and that the cache in the bot's database is used, keyed by text
 from __future__ import annotations
 
 import dataclasses
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import semantic
-from bot.knowledge import load_knowledge
+from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.minilm import Encoder, ModelMissing, shared_encoder
 from bot.retrieval import Index
 
@@ -108,3 +110,69 @@ def test_the_classifier_knows_the_examples_and_not_the_off_topic_questions() -> 
     assert hits / len(own) > 0.9
     off = np.hstack([vectors.off_topic, np.ones((len(vectors.off_topic), 1))]) @ vectors.classifier
     assert float(np.median(off.max(axis=1))) < 0.4
+
+
+def test_the_knowledge_folder_ships_a_vector_for_every_text() -> None:
+    """So even a first start on a fresh machine encodes nothing (under a second, benchmarks/qa.py)."""
+    missing = semantic.missing_from_shipped(load_knowledge())
+    assert missing == 0, f"{missing} texts lack a vector: run `hamcoach vectors`, commit vectors.npz"
+
+
+def test_shipped_vectors_are_the_encoders() -> None:
+    kb = load_knowledge()
+    stored = semantic.read_shipped(kb.folder / semantic.SHIPPED)
+    texts = semantic.knowledge_texts(kb)[::97]
+    fresh = ENCODER.encode(texts)
+    for text, vector in zip(texts, fresh, strict=True):
+        shipped = stored[semantic._key(text)].astype(np.float32)
+        assert float(shipped @ vector) > 0.999
+
+
+def _small_copy(tmp_path: Path) -> KnowledgeBase:
+    """A knowledge folder of our own (so its vectors.npz can be damaged), cut to three entries."""
+    shutil.copytree(load_knowledge().folder, tmp_path / "kb")
+    kb = load_knowledge(tmp_path / "kb")
+    keep = ("toes-calf-cramps", "hips-forward", kb.red_flags.entry)
+    return dataclasses.replace(kb, entries={k: kb.entries[k] for k in keep}, off_topic=kb.off_topic[:3])
+
+
+def _no_match(path: Path) -> None:
+    np.savez(path, keys=np.array(["a", "b"]), vectors=np.zeros((3, 384), np.float16))
+
+
+def _wrong_width(path: Path) -> None:
+    kb = load_knowledge(path.parent)
+    keys = [semantic._key(t) for t in semantic.knowledge_texts(kb)]
+    np.savez(path, keys=np.array(keys), vectors=np.ones((len(keys), 10), np.float16))
+
+
+@pytest.mark.parametrize(
+    ("damage", "warns"),
+    [
+        (lambda path: path.write_bytes(b"not a zip file" * 50), True),
+        (lambda path: path.write_bytes(path.read_bytes()[:5000]), True),  # truncated
+        (_no_match, True),
+        (_wrong_width, False),  # each vector is refused as it is read
+    ],
+    ids=["garbage", "truncated", "arrays-disagree", "wrong-width"],
+)
+def test_a_damaged_vectors_file_costs_time_not_answers(
+    tmp_path: Path, damage: Callable[[Path], None], warns: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    kb = _small_copy(tmp_path)
+    damage(kb.folder / semantic.SHIPPED)
+    semantic.forget_memory()
+    index = Index(kb)
+    answer = index.answer("why do my calves cramp?")
+    assert answer.entry is not None and answer.entry.id == "toes-calf-cramps"
+    assert index.vectors is not None
+    assert np.allclose(np.linalg.norm(index.vectors.matrix, axis=1), 1, atol=1e-3)
+    assert warns == any("hamcoach vectors" in r.getMessage() for r in caplog.records)
+
+
+def test_writing_the_vectors_file_keeps_exactly_the_current_texts(tmp_path: Path) -> None:
+    kb = _small_copy(tmp_path)
+    path, count = semantic.write_shipped(kb)
+    assert count == len(semantic.knowledge_texts(kb)) and semantic.missing_from_shipped(kb) == 0
+    assert len(semantic.read_shipped(path)) == count  # vectors of dropped texts are gone
+    assert not [p for p in path.parent.iterdir() if p.name.startswith(".")], "no partial file left"
