@@ -39,8 +39,8 @@ class Signals:
 
 
 # Fitted by benchmarks/calibrate.py (L2-regularised logistic regression); order as in Signals.
-WEIGHTS = (5.1936, 1.7833, -1.6270, -1.6725, -11.7620, 5.1258, -2.2687, 0.4598)
-BIAS = -5.8567
+WEIGHTS = (4.5763, 2.2055, -1.8761, -2.0682, -12.2382, 5.3094, -1.9826, 0.4182)
+BIAS = -4.9055
 
 
 def probability(signals: Signals, weights: tuple[float, ...] = WEIGHTS, bias: float = BIAS) -> float:
