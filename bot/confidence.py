@@ -39,8 +39,8 @@ class Signals:
 
 
 # Fitted by benchmarks/calibrate.py (L2-regularised logistic regression); order as in Signals.
-WEIGHTS = (4.5763, 2.2055, -1.8761, -2.0682, -12.2382, 5.3094, -1.9826, 0.4182)
-BIAS = -4.9055
+WEIGHTS = (4.6283, 3.0199, -1.1172, -1.7590, -11.1094, 4.6256, -1.1755, 0.4979)
+BIAS = -6.4679
 
 
 def probability(signals: Signals, weights: tuple[float, ...] = WEIGHTS, bias: float = BIAS) -> float:
