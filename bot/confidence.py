@@ -39,8 +39,8 @@ class Signals:
 
 
 # Fitted by benchmarks/calibrate.py (L2-regularised logistic regression); order as in Signals.
-WEIGHTS = (4.6283, 3.0199, -1.1172, -1.7590, -11.1094, 4.6256, -1.1755, 0.4979)
-BIAS = -6.4679
+WEIGHTS = (4.5844, 2.9696, -1.1649, -1.8406, -11.1851, 4.8881, -1.1416, 0.5088)
+BIAS = -6.4668
 
 
 def probability(signals: Signals, weights: tuple[float, ...] = WEIGHTS, bias: float = BIAS) -> float:
