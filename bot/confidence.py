@@ -39,8 +39,8 @@ class Signals:
 
 
 # Fitted by benchmarks/calibrate.py (L2-regularised logistic regression); order as in Signals.
-WEIGHTS = (4.5844, 2.9696, -1.1649, -1.8406, -11.1851, 4.8881, -1.1416, 0.5088)
-BIAS = -6.4668
+WEIGHTS = (5.4426, 1.9911, -1.3474, -2.1560, -10.1726, 5.5738, -1.3626, 0.4835)
+BIAS = -6.2387
 
 
 def probability(signals: Signals, weights: tuple[float, ...] = WEIGHTS, bias: float = BIAS) -> float:
