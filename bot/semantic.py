@@ -1,9 +1,10 @@
 """How close a question is in meaning to each knowledge entry, from the cosines between the question and
 the entry's title and example questions.
 
-Encoding the ~1,300 example sentences takes two to three seconds, so their vectors are kept:
+Encoding the ~2,200 titles, example and off-topic questions takes about four seconds, so their vectors
+are kept:
 - in `vectors.npz` in the knowledge folder, written by `hamcoach vectors` after the knowledge changes,
-  so even a first start on a fresh machine reads them instead of encoding (float16: 1 MB);
+  so even a first start on a fresh machine reads them instead of encoding (float16: 1.6 MB);
 - in memory for the life of the process (tests and benchmarks build many indexes);
 - when the bot's database exists, in a `text_vectors` table there, for texts the file lacks (a coach
   edited an example and did not run `hamcoach vectors`): a restart reads them back in milliseconds. The
@@ -36,6 +37,7 @@ TABLE = "text_vectors"
 SHIPPED = "vectors.npz"  # in the knowledge folder
 BEST_SHARE = 0.7  # closeness = 0.7 x best cosine + 0.3 x second best: two close examples beat one fluke
 RIDGE = 1.0  # L2 penalty of the per-entry linear classifier (chosen on tests/data/dev.yaml)
+_CHUNK = 8192  # rows per step when fitting it
 _memo: dict[str, np.ndarray] = {}
 _memo_lock = threading.Lock()
 
@@ -51,13 +53,14 @@ class VectorCache:
         self.encoder = encoder
         self.db_path = db_path if db_path is not None and db_path.is_file() else None
         self.shipped = shipped if shipped is not None and shipped.is_file() else None
+        self._shipped: dict[str, np.ndarray] | None = None  # read on first need, then kept
 
     def vectors(self, texts: Sequence[str]) -> np.ndarray:
         keys = [_key(t) for t in texts]
         with _memo_lock:
             missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in _memo}
         if missing and self.shipped is not None:
-            missing = self._read_shipped(self.shipped, missing)
+            missing = self._read_shipped(missing)
         if missing and self.db_path is not None:
             try:
                 missing = self._read_stored(missing)
@@ -77,8 +80,11 @@ class VectorCache:
                 return np.zeros((0, self.encoder.dimensions), np.float32)
             return np.stack([_memo[k] for k in keys])
 
-    def _read_shipped(self, path: Path, missing: dict[str, str]) -> dict[str, str]:
-        stored = read_shipped(path)
+    def _read_shipped(self, missing: dict[str, str]) -> dict[str, str]:
+        if self._shipped is None:
+            assert self.shipped is not None
+            self._shipped = read_shipped(self.shipped)
+        stored = self._shipped
         found = {
             k: stored[k].astype(np.float32)
             for k in missing
@@ -171,22 +177,28 @@ class EntryVectors:
 
 
 def _ridge_classifier(rows: np.ndarray, labels: np.ndarray, classes: int) -> np.ndarray:
-    """Weights (dimensions + 1 bias row, one column per entry) of a least-squares fit of the example
-    vectors to their entry, one-hot.
+    """Weights (dimensions + 1 bias row, one column per class) of a least-squares fit of the example
+    vectors to their class, one-hot.
 
     Why: the nearest example only knows one sentence at a time; a linear fit over all of an entry's
     examples learns which directions tell two neighbouring entries apart (DOMS causes vs DOMS duration).
     On tests/data/dev.yaml it lifted top-1 ranking from 0.957 to 0.970. Closed form, so it costs a few
-    milliseconds at start-up and is the same on every run.
+    milliseconds at start-up and is the same on every run. The sums run in chunks and the one-hot
+    targets are never built, so a knowledge base 100 times larger needs megabytes, not gigabytes.
     """
     dims = rows.shape[1] if rows.ndim == 2 else 0
     if not len(rows) or not classes:
         return np.zeros((dims + 1, classes), dtype=np.float32)
-    x = np.hstack([rows.astype(np.float64), np.ones((len(rows), 1))])
-    targets = np.eye(classes)[labels]
+    gram = np.zeros((dims + 1, dims + 1))
+    per_class = np.zeros((dims + 1, classes))  # x.T @ one_hot(labels): each class's rows summed
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start : start + _CHUNK].astype(np.float64)
+        x = np.hstack([chunk, np.ones((len(chunk), 1))])
+        gram += x.T @ x
+        np.add.at(per_class.T, labels[start : start + _CHUNK], x)
     penalty = RIDGE * np.eye(dims + 1)
     penalty[-1, -1] = 0.0  # the bias is not shrunk
-    return np.linalg.solve(x.T @ x + penalty, x.T @ targets).astype(np.float32)
+    return np.linalg.solve(gram + penalty, per_class).astype(np.float32)
 
 
 def _entry_texts(entry: Entry) -> list[str]:
