@@ -107,7 +107,11 @@ def cmd_check(folder: Path) -> int:
 
 
 def cmd_vectors(folder: Path) -> int:
-    path, count = write_shipped(load_knowledge(folder))
+    try:
+        path, count = write_shipped(load_knowledge(folder))
+    except OSError as exc:  # a read-only folder, a full disk: say so instead of a traceback
+        print(f"hamcoach: cannot write {folder / SHIPPED}: {exc}", file=sys.stderr)
+        return 1
     print(f"{path}: {count} vectors")
     return 0
 

@@ -245,8 +245,11 @@ def write_shipped(kb: KnowledgeBase) -> tuple[Path, int]:
     path = kb.folder / SHIPPED
     partial = path.with_name(f".{SHIPPED}.{os.getpid()}.npz")
     keys = np.array([_key(t) for t in texts], dtype=str)
-    np.savez_compressed(partial, keys=keys, vectors=vectors.astype(np.float16))
-    partial.replace(path)
+    try:
+        np.savez_compressed(partial, keys=keys, vectors=vectors.astype(np.float16))
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
     return path, len(texts)
 
 

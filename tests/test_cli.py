@@ -119,3 +119,14 @@ def test_every_setting_and_command_is_documented() -> None:
     commands = ("chat", "ask", "check", "vectors", "status", "run", "unanswered", "broadcast")
     for command in (f"hamcoach {c}" for c in commands):
         assert command in readme, command
+
+
+def test_vectors_into_a_folder_that_cannot_be_written_is_a_clear_error(tmp_path: Path) -> None:
+    folder = tmp_path / "knowledge"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "knowledge", folder)
+    (folder / "vectors.npz").unlink()
+    (folder / "vectors.npz").mkdir()  # the file's place is taken: writing it must fail, even as root
+    result = hamcoach("vectors", str(folder))
+    assert result.returncode == 1
+    assert "cannot write" in result.stderr and "Traceback" not in result.stderr
+    assert not [p for p in folder.iterdir() if p.name.startswith(".")], "no partial file left behind"
