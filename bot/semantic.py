@@ -88,7 +88,7 @@ class VectorCache:
         found = {
             k: stored[k].astype(np.float32)
             for k in missing
-            if k in stored and stored[k].shape == (self.encoder.dimensions,)
+            if k in stored and stored[k].shape == (self.encoder.dimensions,) and np.isfinite(stored[k]).all()
         }
         with _memo_lock:
             _memo.update(found)
@@ -225,7 +225,8 @@ def read_shipped(path: Path) -> dict[str, np.ndarray]:
     except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
         log.warning("ignoring %s, unreadable (%s): run `hamcoach vectors` to write it again", path, exc)
         return {}
-    if keys.ndim != 1 or vectors.ndim != 2 or len(keys) != len(vectors):
+    shapes_ok = keys.ndim == 1 and vectors.ndim == 2 and len(keys) == len(vectors)
+    if not shapes_ok or keys.dtype.kind != "U" or vectors.dtype.kind != "f":
         log.warning("ignoring %s, its arrays do not match: run `hamcoach vectors` to write it again", path)
         return {}
     return dict(zip((str(k) for k in keys), vectors, strict=True))

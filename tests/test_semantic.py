@@ -140,10 +140,23 @@ def _no_match(path: Path) -> None:
     np.savez(path, keys=np.array(["a", "b"]), vectors=np.zeros((3, 384), np.float16))
 
 
-def _wrong_width(path: Path) -> None:
+def _stored(path: Path, vectors: Callable[[int], np.ndarray]) -> None:
+    """Write a vectors file whose keys are right for the folder, with the given vectors."""
     kb = load_knowledge(path.parent)
     keys = [semantic._key(t) for t in semantic.knowledge_texts(kb)]
-    np.savez(path, keys=np.array(keys), vectors=np.ones((len(keys), 10), np.float16))
+    np.savez(path, keys=np.array(keys), vectors=vectors(len(keys)))
+
+
+def _wrong_width(path: Path) -> None:
+    _stored(path, lambda n: np.ones((n, 10), np.float16))
+
+
+def _not_numbers(path: Path) -> None:
+    _stored(path, lambda n: np.full((n, 384), "x"))
+
+
+def _not_finite(path: Path) -> None:
+    _stored(path, lambda n: np.full((n, 384), np.nan, np.float16))
 
 
 @pytest.mark.parametrize(
@@ -152,9 +165,11 @@ def _wrong_width(path: Path) -> None:
         (lambda path: path.write_bytes(b"not a zip file" * 50), True),
         (lambda path: path.write_bytes(path.read_bytes()[:5000]), True),  # truncated
         (_no_match, True),
+        (_not_numbers, True),
         (_wrong_width, False),  # each vector is refused as it is read
+        (_not_finite, False),
     ],
-    ids=["garbage", "truncated", "arrays-disagree", "wrong-width"],
+    ids=["garbage", "truncated", "arrays-disagree", "not-numbers", "wrong-width", "not-finite"],
 )
 def test_a_damaged_vectors_file_costs_time_not_answers(
     tmp_path: Path, damage: Callable[[Path], None], warns: bool, caplog: pytest.LogCaptureFixture
