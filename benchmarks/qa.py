@@ -40,7 +40,6 @@ t0 = time.perf_counter()
 from pathlib import Path
 from bot.knowledge import load_knowledge
 from bot.retrieval import Index
-from bot.semantic import SHIPPED
 kb = load_knowledge(Path(sys.argv[2]))
 t1 = time.perf_counter()
 Index(kb, vector_db=Path(sys.argv[1]))
