@@ -30,6 +30,7 @@ import sqlite_utils
 
 from bot.knowledge import Entry, KnowledgeBase
 from bot.minilm import MODEL_NAME, Encoder, shared_encoder
+from bot.minilm_graph import HIDDEN
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +68,11 @@ class VectorCache:
             except sqlite3.Error as exc:  # a cache: a locked or unreadable database costs time, not answers
                 log.warning("could not read cached vectors from %s: %s", self.db_path, exc)
         if missing:
-            fresh = self.encoder.encode(list(missing.values()))
-            with _memo_lock:
-                _memo.update(zip(missing, fresh, strict=True))
+            fresh = dict(zip(missing, self.encoder.encode(list(missing.values())), strict=True))
+            _remember(fresh, missing)
             if self.db_path is not None:
                 try:
-                    self._store(dict(zip(missing, fresh, strict=True)))
+                    self._store(fresh)
                 except sqlite3.Error as exc:
                     log.warning("could not cache vectors in %s: %s", self.db_path, exc)
         with _memo_lock:
@@ -83,16 +83,9 @@ class VectorCache:
     def _read_shipped(self, missing: dict[str, str]) -> dict[str, str]:
         if self._shipped is None:
             assert self.shipped is not None
-            self._shipped = read_shipped(self.shipped)
+            self._shipped = read_shipped(self.shipped, self.encoder.dimensions)
         stored = self._shipped
-        found = {
-            k: stored[k].astype(np.float32)
-            for k in missing
-            if k in stored and stored[k].shape == (self.encoder.dimensions,) and np.isfinite(stored[k]).all()
-        }
-        with _memo_lock:
-            _memo.update(found)
-        return {k: t for k, t in missing.items() if k not in found}
+        return _remember({k: stored[k].astype(np.float32) for k in missing if k in stored}, missing)
 
     def _table(self) -> sqlite_utils.db.Table:
         assert self.db_path is not None
@@ -114,9 +107,7 @@ class VectorCache:
                 if isinstance(blob, bytes) and len(blob) == 4 * self.encoder.dimensions:  # else: encode again
                     found[key] = np.frombuffer(blob, dtype=np.float32).copy()
         table.db.close()
-        with _memo_lock:
-            _memo.update(found)
-        return {k: t for k, t in missing.items() if k not in found}
+        return _remember(found, missing)
 
     def _store(self, vectors: dict[str, np.ndarray]) -> None:
         table = self._table()
@@ -124,6 +115,13 @@ class VectorCache:
             ({"key": k, "vector": v.astype(np.float32).tobytes()} for k, v in vectors.items()), replace=True
         )
         table.db.close()
+
+
+def _remember(found: dict[str, np.ndarray], missing: dict[str, str]) -> dict[str, str]:
+    """Keep the vectors found in memory; return the texts still missing."""
+    with _memo_lock:
+        _memo.update(found)
+    return {k: t for k, t in missing.items() if k not in found}
 
 
 @dataclass(frozen=True)
@@ -159,7 +157,7 @@ class EntryVectors:
             self.grid[i, : end - start] = np.arange(start, end)
         # off-topic questions are one more class, so the classifier learns what none of the entries covers
         labels = np.repeat(np.arange(len(starts) + 1), [*np.subtract(ends, starts), len(self.off_topic)])
-        rows = np.vstack([self.matrix, self.off_topic]) if len(self.off_topic) else self.matrix
+        rows = np.vstack([self.matrix, self.off_topic])
         self.classifier = _ridge_classifier(rows, labels, len(starts) + 1)[:, : len(starts)]
 
     def scores(self, question_vector: np.ndarray) -> Closeness:
@@ -215,8 +213,9 @@ def entry_vectors(kb: KnowledgeBase, db_path: Path | None = None) -> EntryVector
     return EntryVectors(kb, VectorCache(shared_encoder(), db_path, kb.folder / SHIPPED))
 
 
-def read_shipped(path: Path) -> dict[str, np.ndarray]:
-    """Key -> vector from a knowledge folder's vectors.npz; empty (and logged) if missing or damaged."""
+def read_shipped(path: Path, dimensions: int = HIDDEN) -> dict[str, np.ndarray]:
+    """Key -> vector from a knowledge folder's vectors.npz; empty (and logged) if missing or damaged.
+    Vectors of another width or with non-finite values are left out: their texts get encoded again."""
     if not path.is_file():
         return {}
     try:
@@ -229,7 +228,8 @@ def read_shipped(path: Path) -> dict[str, np.ndarray]:
     if not shapes_ok or keys.dtype.kind != "U" or vectors.dtype.kind != "f":
         log.warning("ignoring %s, its arrays do not match: run `hamcoach vectors` to write it again", path)
         return {}
-    return dict(zip((str(k) for k in keys), vectors, strict=True))
+    usable = (vectors.shape[1] == dimensions) & np.isfinite(vectors).all(axis=1)
+    return {str(k): v for k, v, ok in zip(keys, vectors, usable, strict=True) if ok}
 
 
 def missing_from_shipped(kb: KnowledgeBase) -> int:
