@@ -83,7 +83,7 @@ def score(data: list[Example], red_flag_entry: str, weights: np.ndarray, bias: f
         answered = None
         if e.signals is not None:
             p = confidence.probability(e.signals, tuple(weights), bias)
-            if p >= confidence.ANSWER_AT and not confidence.known_off_topic(e.signals):
+            if confidence.answers(e.signals, p):
                 answered = e.top
         if e.red_flag:
             answered = red_flag_entry

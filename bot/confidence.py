@@ -48,5 +48,6 @@ def probability(signals: Signals, weights: tuple[float, ...] = WEIGHTS, bias: fl
     return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
 
 
-def known_off_topic(signals: Signals) -> bool:
-    return signals.off_topic_gap > OFF_TOPIC_MARGIN
+def answers(signals: Signals, likelihood: float, threshold: float = ANSWER_AT) -> bool:
+    """Whether to answer with the top entry: likely enough, and not clearly a listed near miss."""
+    return likelihood >= threshold and signals.off_topic_gap <= OFF_TOPIC_MARGIN

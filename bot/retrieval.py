@@ -23,7 +23,7 @@ from pathlib import Path
 import sqlite_utils
 from rapidfuzz import fuzz, process
 
-from bot.confidence import ANSWER_AT, Signals, known_off_topic, probability
+from bot.confidence import ANSWER_AT, Signals, answers, probability
 from bot.english import english_frequency
 from bot.knowledge import Entry, KnowledgeBase
 from bot.semantic import Closeness, EntryVectors, entry_vectors
@@ -273,9 +273,11 @@ class Index:
         if not ranked:
             return None, 0.0
         signals = self.signals(question)
-        score = probability(signals) if signals is not None else ranked[0][1]
-        answer = score >= self.threshold and not (signals is not None and known_off_topic(signals))
-        return (ranked[0][0] if answer else None), score
+        if signals is None:  # lexical only: the coverage decides
+            score = ranked[0][1]
+            return (ranked[0][0] if score >= self.threshold else None), score
+        score = probability(signals)
+        return (ranked[0][0] if answers(signals, score, self.threshold) else None), score
 
 
 def _fts_query(concepts: list[Concept]) -> str:
