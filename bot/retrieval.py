@@ -42,6 +42,11 @@ COMMON_WORD = 1e-4
 COMMON_WORD_SHARE = 0.5
 MAX_SYNONYM_WORDS = 4
 CANDIDATES = 20
+# The safety entry chosen by meaning alone (no red-flag phrase in the message) must lead the next entry by
+# this much. On the tuning and development questions the safety entry led by 0.25 or more when it was
+# right ("leg feels weak and i cant bend it") and by 0.06 or less when it was not ("legs destroyed after
+# nordics why"); a false alarm tells a sore lifter to see a clinician. Phrases always win (safety.yaml).
+RED_FLAG_LEAD = 0.1
 # Column weights for bm25: title, questions, tags, answer.
 WEIGHTS = (3.0, 2.0, 3.0, 1.0)
 
@@ -199,8 +204,17 @@ class Index:
                 + CLASSIFIER_WEIGHT * closeness.fitted[entry_id]
                 for entry_id, cosine in closeness.mixed.items()
             }
-        ranked = sorted(totals.items(), key=lambda pair: (-pair[1], pair[0]))[:CANDIDATES]
+        ranked = sorted(totals.items(), key=lambda pair: (-pair[1], pair[0]))
+        if self._unclear_red_flag(question, ranked):
+            ranked = ranked[1:]
+        ranked = ranked[:CANDIDATES]
         return _Ranking(concepts, lexical, closeness, [(self.kb.entries[i], score) for i, score in ranked])
+
+    def _unclear_red_flag(self, question: str, ranked: list[tuple[str, float]]) -> bool:
+        """Whether the safety entry tops the ranking by meaning alone, barely ahead of the next entry."""
+        if len(ranked) < 2 or ranked[0][0] != self.kb.red_flags.entry or self.is_red_flag(question):
+            return False
+        return ranked[0][1] - ranked[1][1] < RED_FLAG_LEAD
 
     def signals(self, question: str) -> Signals | None:
         """What bot/confidence.py weighs for the top entry (None without sentence vectors)."""

@@ -81,6 +81,17 @@ def test_red_flag_phrasings(text: str) -> None:
     assert INDEX.answer(text).red_flag
 
 
+def test_the_safety_answer_by_meaning_alone_needs_a_clear_lead() -> None:
+    alarming = "felt something go in my hamstring during the rep"  # no red-flag phrase, clearly meant
+    assert not INDEX.is_red_flag(alarming) and INDEX.answer(alarming).red_flag
+    benign = "all of a sudden ham raises feel easy?"  # "sudden" pulls it toward red-flags, barely
+    assert INDEX.rank(benign)[0][0].id != KB.red_flags.entry
+    answer = INDEX.answer(benign)
+    assert not answer.red_flag and answer.entry is not None and answer.entry.id == "meant-to-be-hard"
+    # the same message with a red-flag phrase gets the safety answer, whatever the ranking says
+    assert INDEX.answer(benign + " and a sharp pain behind the knee").red_flag
+
+
 def test_fts_syntax_in_questions_is_harmless() -> None:
     for text in ['"calves" AND OR NOT NEAR(', "calf*", "hips -- ' ; drop table docs", "^toes:"]:
         INDEX.answer(text)
