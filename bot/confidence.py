@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import astuple, dataclass
 
-# Answer when the probability that the top entry is right reaches this.
+# Answer when the probability that the top entry is right reaches this (chosen by benchmarks/calibrate.py).
 ANSWER_AT = 0.5
 # ... unless the question is this much nearer (cosine) to a question of knowledge/off_topic.yaml than to
 # any example of the top entry: a coach who lists a near miss there expects the bot to stop answering it,
@@ -39,8 +39,8 @@ class Signals:
 
 
 # Fitted by benchmarks/calibrate.py (L2-regularised logistic regression); order as in Signals.
-WEIGHTS = (5.4426, 1.9911, -1.3474, -2.1560, -10.1726, 5.5738, -1.3626, 0.4835)
-BIAS = -6.2387
+WEIGHTS = (8.1568, -0.2814, -1.2590, -4.3867, -10.5651, 6.3129, -0.6056, 0.4525)
+BIAS = -5.2416
 
 
 def probability(signals: Signals, weights: tuple[float, ...] = WEIGHTS, bias: float = BIAS) -> float:

@@ -30,7 +30,7 @@ from bot.semantic import Closeness, EntryVectors, entry_vectors
 from bot.textnorm import MAX_TOKENS, is_filler, words
 
 # These were chosen on the tuning half of tests/data/eval.yaml and on tests/data/dev.yaml, never on
-# the held-out half (benchmarks/tune.py and benchmarks/calibrate.py print the figures);
+# the held-out half (benchmarks/calibrate.py prints the figures);
 # tests/test_eval.py checks the held-out half. Whether to answer is bot/confidence.py's call.
 LEXICAL_WEIGHT = 0.75  # blend = (LEXICAL_WEIGHT * coverage + closeness) / (LEXICAL_WEIGHT + 1)
 CLASSIFIER_WEIGHT = 0.25  # ranking = blend + CLASSIFIER_WEIGHT x the linear classifier's score
