@@ -139,6 +139,10 @@ def sweep(data: list[Example], probs: list[float | None], red_flag_entry: str) -
         print(f"{threshold:>10.2f}{top1:>8.3f}{abstention:>9.3f}{mark}")
         if abstention >= MIN_ABSTENTION:
             chosen = min(chosen, threshold)
+    if rates(data, probs, red_flag_entry, chosen)[1] < MIN_ABSTENTION:
+        print(
+            f"no threshold abstains on {MIN_ABSTENTION:.1%}: the highest is chosen; add off-topic near misses"
+        )
     return chosen
 
 

@@ -1,5 +1,5 @@
-"""The evaluation sets: top-1 accuracy and abstention on the held-out half of eval.yaml, on check.yaml and
-on check2.yaml (nothing was tuned on them). Run with `-s` to see the figures."""
+"""The evaluation sets: top-1 accuracy and abstention on the held-out half of eval.yaml and on check.yaml,
+check2.yaml and check3.yaml (nothing was tuned on them). Run with `-s` to see the figures."""
 
 from __future__ import annotations
 
@@ -7,16 +7,28 @@ from pathlib import Path
 
 import pytest
 
-from bot.evaluation import CHECK2_FILE, CHECK_FILE, DEV_FILE, Score, evaluate, load_cases, split
+from bot.evaluation import (
+    CHECK2_FILE,
+    CHECK3_FILE,
+    CHECK_FILE,
+    DEV_FILE,
+    HELD_OUT_FILES,
+    Score,
+    evaluate,
+    load_cases,
+    split,
+)
 from bot.knowledge import load_knowledge
 from bot.retrieval import Index
 
 # The issue's target is 0.95 for both. Words, sentence vectors, the classifier and the answer model
-# reach 0.891 and 0.962 on the held-out half (the lexical retriever alone: 0.72 and 0.88), 0.908 and
-# 0.983 on check.yaml and 0.920 and 1.000 on check2.yaml; see CHANGELOG. These floors catch regressions
-# of more than two questions or so; raise them as it improves.
+# reach 0.891 and 0.962 on the held-out half (the lexical retriever alone: 0.72 and 0.88), 0.934 and
+# 0.950 on check.yaml, 0.945 and 0.988 on check2.yaml and 0.820 and 0.941 on check3.yaml, whose
+# phrasing was varied on purpose; see CHANGELOG. These floors catch regressions of more than two
+# questions or so; raise them as it improves.
 ACCURACY_FLOOR = 0.86
 ABSTENTION_FLOOR = 0.92
+FLOORS = {CHECK_FILE: (0.90, 0.92), CHECK2_FILE: (0.92, 0.95), CHECK3_FILE: (0.80, 0.91)}
 
 
 def test_eval_set_is_big_enough_and_split() -> None:
@@ -29,7 +41,7 @@ def test_eval_set_is_big_enough_and_split() -> None:
 
 def test_eval_and_development_questions_name_real_entries() -> None:
     kb = load_knowledge()
-    for case in [*load_cases(), *load_cases(DEV_FILE), *load_cases(CHECK_FILE), *load_cases(CHECK2_FILE)]:
+    for case in [*load_cases(), *load_cases(DEV_FILE), *(c for f in HELD_OUT_FILES for c in load_cases(f))]:
         assert case.expect <= set(kb.entries), case
 
 
@@ -50,12 +62,13 @@ def test_held_out_accuracy_and_abstention() -> None:
     assert score.abstention >= ABSTENTION_FLOOR
 
 
-@pytest.mark.parametrize("path", [CHECK_FILE, CHECK2_FILE], ids=["check", "check2"])
+@pytest.mark.parametrize("path", HELD_OUT_FILES, ids=[f.stem for f in HELD_OUT_FILES])
 def test_later_held_out_sets(path: Path) -> None:
     score = evaluate(Index(load_knowledge()), load_cases(path))
     report(path.name, score)
-    assert score.accuracy >= ACCURACY_FLOOR
-    assert score.abstention >= ABSTENTION_FLOOR
+    accuracy_floor, abstention_floor = FLOORS[path]
+    assert score.accuracy >= accuracy_floor
+    assert score.abstention >= abstention_floor
 
 
 def test_no_held_out_question_is_also_an_example_question() -> None:
@@ -64,6 +77,6 @@ def test_no_held_out_question_is_also_an_example_question() -> None:
     known = {q.strip().lower() for e in kb.entries.values() for q in e.questions}
     known |= {q.strip().lower() for q in kb.off_topic}
     _, held = split(load_cases())
-    for cases in (held, load_cases(CHECK_FILE), load_cases(CHECK2_FILE)):
+    for cases in (held, *(load_cases(f) for f in HELD_OUT_FILES)):
         shared = sorted({c.question.strip().lower() for c in cases} & known)
         assert not shared, f"remove these from the knowledge: {shared}"
