@@ -7,8 +7,9 @@ are kept:
   so even a first start on a fresh machine reads them instead of encoding (float16: 1.6 MB);
 - in memory for the life of the process (tests and benchmarks build many indexes);
 - when the bot's database exists, in a `text_vectors` table there, for texts the file lacks (a coach
-  edited an example and did not run `hamcoach vectors`): a restart reads them back in milliseconds. The
-  cache never creates the database: `hamcoach ask` in an empty folder leaves no file behind.
+  edited an example and did not run `hamcoach vectors`): a restart reads them back in milliseconds, and
+  rows of texts the knowledge no longer has are deleted. The cache never creates the database:
+  `hamcoach ask` in an empty folder leaves no file behind.
 A vector's key is the model name plus the exact text, so an edited example question is simply encoded
 again, and a stale or damaged file costs time, never answers.
 """
@@ -108,6 +109,25 @@ class VectorCache:
                     found[key] = np.frombuffer(blob, dtype=np.float32).copy()
         table.db.close()
         return _remember(found, missing)
+
+    def prune(self, texts: Sequence[str]) -> int:
+        """Delete the stored vectors of every other text (examples a coach edited away), so the table
+        stays the size of the knowledge instead of growing with each edit. Returns how many went."""
+        if self.db_path is None:
+            return 0
+        keep = {_key(t) for t in texts}
+        try:
+            table = self._table()
+            stale = [key for (key,) in table.db.execute(f"select key from {TABLE}") if key not in keep]
+            for start in range(0, len(stale), 500):
+                chunk = stale[start : start + 500]
+                table.db.execute(f"delete from {TABLE} where key in ({','.join('?' * len(chunk))})", chunk)
+            table.db.conn.commit()
+            table.db.close()
+        except sqlite3.Error as exc:  # a cache: failing to tidy it costs disk, not answers
+            log.warning("could not prune cached vectors in %s: %s", self.db_path, exc)
+            return 0
+        return len(stale)
 
     def _store(self, vectors: dict[str, np.ndarray]) -> None:
         table = self._table()
@@ -210,7 +230,10 @@ def knowledge_texts(kb: KnowledgeBase) -> list[str]:
 
 
 def entry_vectors(kb: KnowledgeBase, db_path: Path | None = None) -> EntryVectors:
-    return EntryVectors(kb, VectorCache(shared_encoder(), db_path, kb.folder / SHIPPED))
+    cache = VectorCache(shared_encoder(), db_path, kb.folder / SHIPPED)
+    vectors = EntryVectors(kb, cache)
+    cache.prune(knowledge_texts(kb))
+    return vectors
 
 
 def read_shipped(path: Path, dimensions: int = HIDDEN) -> dict[str, np.ndarray]:

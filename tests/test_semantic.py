@@ -73,6 +73,23 @@ def test_an_edited_example_question_is_encoded_again(tmp_path: Path) -> None:
     assert answer.entry is not None and answer.entry.id == "doms-how-long"
 
 
+def test_vectors_of_texts_edited_away_leave_the_database(tmp_path: Path) -> None:
+    db = tmp_path / "bot.db"
+    sqlite_utils.Database(db).execute("create table hello (x)")
+    kb = load_knowledge()
+    entry = kb.entries["doms-how-long"]
+    with_example = dataclasses.replace(entry, questions=(*entry.questions, "an example soon edited away"))
+    kb2 = dataclasses.replace(kb, entries={**kb.entries, entry.id: with_example})
+    Index(kb2, vector_db=db)  # the shipped file lacks the new example: it is encoded and stored
+    stored = {row["key"] for row in sqlite_utils.Database(db)[semantic.TABLE].rows}
+    assert semantic._key("an example soon edited away") in stored
+    Index(kb, vector_db=db)  # the coach removed it again
+    assert semantic._key("an example soon edited away") not in {
+        row["key"] for row in sqlite_utils.Database(db)[semantic.TABLE].rows
+    }
+    assert sqlite_utils.Database(db)["hello"].exists()
+
+
 def test_a_damaged_cache_row_is_encoded_again(tmp_path: Path) -> None:
     db = tmp_path / "bot.db"
     text = "a row someone truncated"
