@@ -11,8 +11,11 @@ method, numpy) is fitted:
 - ten times, each time without one tenth of the examples, to score that tenth. Every dev.yaml question
   then has a probability from a fit that never saw it, and the threshold sweep over those shows what
   fresh questions will see. (In-sample, the tuning half scores 1.000 at every threshold: the knowledge's
-  examples were written while watching it, so it cannot choose one.) ANSWER_AT is the lowest threshold
-  that still abstains on MIN_ABSTENTION of the off-topic questions;
+  examples were written while watching it, so it cannot choose one.) ANSWER_AT is the threshold with
+  the best top-1 + abstention there, except that a higher threshold within TIE of the best wins: the
+  sum is flat over a wide range, and where it is, saying "I don't know" beats guessing. (Taking the
+  lowest threshold with 98% abstention instead chose 0.35 once, and fresh sets then abstained on only
+  94%: out-of-fold abstention on dev.yaml runs a few points above what new questions see);
 - on everything, printing WEIGHTS, BIAS and ANSWER_AT to paste into bot/confidence.py.
 """
 
@@ -37,8 +40,7 @@ PENALTY = 0.1  # L2 on the weights, not the bias
 BATCH3_IN, BATCH3_OFF = slice(417, 606), slice(160, 240)
 FOLDS = 10
 THRESHOLDS = [step / 100 for step in range(20, 61, 5)]
-# The target is 0.95; fresh question sets have come out up to 3 points under dev.yaml's figure.
-MIN_ABSTENTION = 0.98
+TIE = 0.005
 
 
 @dataclass(frozen=True)
@@ -130,20 +132,16 @@ def score(data: list[Example], red_flag_entry: str, weights: np.ndarray, bias: f
 
 
 def sweep(data: list[Example], probs: list[float | None], red_flag_entry: str) -> float:
-    """Print top-1 and abstention per threshold; return the lowest that abstains enough."""
-    print(f"{'threshold':>10}{'top-1':>8}{'abstain':>9}")
-    chosen = max(THRESHOLDS)
+    """Print top-1 and abstention per threshold; return the most cautious of the best."""
+    print(f"{'threshold':>10}{'top-1':>8}{'abstain':>9}{'sum':>7}")
+    sums = {}
     for threshold in THRESHOLDS:
         top1, abstention, _ = rates(data, probs, red_flag_entry, threshold)
+        sums[threshold] = top1 + abstention
         mark = "  <- current" if abs(threshold - confidence.ANSWER_AT) < 1e-9 else ""
-        print(f"{threshold:>10.2f}{top1:>8.3f}{abstention:>9.3f}{mark}")
-        if abstention >= MIN_ABSTENTION:
-            chosen = min(chosen, threshold)
-    if rates(data, probs, red_flag_entry, chosen)[1] < MIN_ABSTENTION:
-        print(
-            f"no threshold abstains on {MIN_ABSTENTION:.1%}: the highest is chosen; add off-topic near misses"
-        )
-    return chosen
+        print(f"{threshold:>10.2f}{top1:>8.3f}{abstention:>9.3f}{sums[threshold]:>7.3f}{mark}")
+    best = max(sums.values())
+    return max(t for t, total in sums.items() if total >= best - TIE)
 
 
 def main() -> None:

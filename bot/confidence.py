@@ -39,8 +39,8 @@ class Signals:
 
 
 # Fitted by benchmarks/calibrate.py (L2-regularised logistic regression); order as in Signals.
-WEIGHTS = (8.1568, -0.2814, -1.2590, -4.3867, -10.5651, 6.3129, -0.6056, 0.4525)
-BIAS = -5.2416
+WEIGHTS = (7.3023, 0.0274, -1.6679, -4.4672, -12.4625, 7.2300, 0.1260, 0.4598)
+BIAS = -4.6464
 
 
 def probability(signals: Signals, weights: tuple[float, ...] = WEIGHTS, bias: float = BIAS) -> float:

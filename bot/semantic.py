@@ -1,7 +1,7 @@
 """How close a question is in meaning to each knowledge entry, from the cosines between the question and
 the entry's title and example questions.
 
-Encoding the ~2,200 titles, example and off-topic questions takes about four seconds, so their vectors
+Encoding the ~2,300 titles, example and off-topic questions takes about four seconds, so their vectors
 are kept:
 - in `vectors.npz` in the knowledge folder, written by `hamcoach vectors` after the knowledge changes,
   so even a first start on a fresh machine reads them instead of encoding (float16: 1.6 MB);
