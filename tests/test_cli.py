@@ -51,6 +51,26 @@ def test_ask_json_reads_one_question_per_line() -> None:
     assert empty["matched"] is False
 
 
+def test_a_reader_that_stops_early_gets_no_traceback() -> None:
+    """`hamcoach ask --json - < questions | head -1`: the pipe closes while answers are still coming."""
+    questions = "".join(f"why do my calves cramp {i}\n" for i in range(200))
+    with subprocess.Popen(
+        [sys.executable, "-m", "bot", "ask", "--json", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:
+        assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+        proc.stdin.write(questions)
+        proc.stdin.close()
+        assert json.loads(proc.stdout.readline())["matched"] is True
+        proc.stdout.close()
+        errors = proc.stderr.read()
+        assert proc.wait(timeout=120) == 1
+    assert "Traceback" not in errors, errors
+
+
 def test_status_json_has_the_contract_keys(tmp_path: Path) -> None:
     result = hamcoach("status", "--json", env={"HAMCOACH_DB": str(tmp_path / "s.db")})
     counts = json.loads(result.stdout)
