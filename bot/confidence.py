@@ -39,8 +39,8 @@ class Signals:
 
 
 # Fitted by benchmarks/calibrate.py (L2-regularised logistic regression); order as in Signals.
-WEIGHTS = (7.3023, 0.0274, -1.6679, -4.4672, -12.4625, 7.2300, 0.1260, 0.4598)
-BIAS = -4.6464
+WEIGHTS = (7.9751, -0.1332, -1.4648, -4.5344, -12.4451, 5.6443, -0.3836, 0.4227)
+BIAS = -4.5377
 
 
 def probability(signals: Signals, weights: tuple[float, ...] = WEIGHTS, bias: float = BIAS) -> float:

@@ -197,8 +197,7 @@ class Index:
         if self.vectors is None:
             totals = lexical
         else:
-            text = " ".join(words(question)[: 3 * MAX_TOKENS])
-            closeness = self.vectors.scores(self.vectors.cache.encoder.encode([text])[0])
+            closeness = self.vectors.closeness(question)
             totals = {
                 entry_id: (LEXICAL_WEIGHT * lexical.get(entry_id, 0.0) + cosine) / (LEXICAL_WEIGHT + 1)
                 + CLASSIFIER_WEIGHT * closeness.fitted[entry_id]
