@@ -26,7 +26,7 @@ from bot.knowledge import load_knowledge
 from bot.minilm import MODEL_REQUIREMENT, ModelMissing
 from bot.qa import answer_replies
 from bot.retrieval import Index
-from bot.semantic import SHIPPED, missing_from_shipped, write_shipped
+from bot.semantic import SHIPPED, missing_from_shipped, stale_shipped_classifier, write_shipped
 from bot.session import load_flow
 from bot.yamlfile import KnowledgeError
 
@@ -103,6 +103,11 @@ def cmd_check(folder: Path) -> int:
         print(
             f"note: {missing} texts (titles, example and off-topic questions) have no stored vector in "
             f"{folder / SHIPPED}; run `hamcoach vectors {folder}` so the bot need not encode them at start-up"
+        )
+    elif stale_shipped_classifier(kb):
+        print(
+            f"note: the classifier in {folder / SHIPPED} was fitted on other example questions; run "
+            f"`hamcoach vectors {folder}` so the bot need not fit it at start-up"
         )
     return 0
 

@@ -39,8 +39,8 @@ class Signals:
 
 
 # Fitted by benchmarks/calibrate.py (L2-regularised logistic regression); order as in Signals.
-WEIGHTS = (7.9751, -0.1332, -1.4648, -4.5344, -12.4451, 5.6443, -0.3836, 0.4227)
-BIAS = -4.5377
+WEIGHTS = (9.6036, -0.3558, -3.2001, -4.7659, -11.7471, 5.0050, 0.0697, 0.3699)
+BIAS = -4.0013
 
 
 def probability(signals: Signals, weights: tuple[float, ...] = WEIGHTS, bias: float = BIAS) -> float:

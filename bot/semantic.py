@@ -25,10 +25,12 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import sqlite_utils
 
+from bot import classifier
 from bot.knowledge import Entry, KnowledgeBase
 from bot.minilm import MODEL_NAME, Encoder, shared_encoder
 from bot.minilm_graph import HIDDEN
@@ -37,10 +39,9 @@ from bot.textnorm import MAX_TOKENS, words
 log = logging.getLogger(__name__)
 
 TABLE = "text_vectors"
+CLASSIFIER_TABLE = "classifier_weights"  # the latest fit only
 SHIPPED = "vectors.npz"  # in the knowledge folder
 BEST_SHARE = 0.7  # closeness = 0.7 x best cosine + 0.3 x second best: two close examples beat one fluke
-RIDGE = 1.0  # L2 penalty of the per-entry linear classifier (chosen on tests/data/dev.yaml)
-_CHUNK = 8192  # rows per step when fitting it
 _memo: dict[str, np.ndarray] = {}
 _memo_lock = threading.Lock()
 
@@ -88,6 +89,48 @@ class VectorCache:
             self._shipped = read_shipped(self.shipped, self.encoder.dimensions)
         stored = self._shipped
         return _remember({k: stored[k].astype(np.float32) for k in missing if k in stored}, missing)
+
+    def known_classifier(self, key: str, shape: tuple[int, int]) -> np.ndarray | None:
+        """Logistic weights fitted on exactly these rows (`key`): from vectors.npz, else from the
+        database, where an earlier start left them; None if neither has them."""
+        if self.shipped is not None:
+            shipped = read_shipped_classifier(self.shipped, key, shape)
+            if shipped is not None:
+                return shipped
+        if self.db_path is None:
+            return None
+        try:
+            db = sqlite_utils.Database(self.db_path)
+            row = None
+            if CLASSIFIER_TABLE in db.table_names():
+                row = db.execute(f"select weights from {CLASSIFIER_TABLE} where key = ?", [key]).fetchone()
+            db.close()
+        except sqlite3.Error as exc:
+            log.warning("could not read the cached classifier from %s: %s", self.db_path, exc)
+            return None
+        if row is None or not isinstance(row[0], bytes) or len(row[0]) != 4 * shape[0] * shape[1]:
+            return None
+        weights = np.frombuffer(row[0], dtype=np.float32).reshape(shape)
+        return weights.copy() if np.isfinite(weights).all() else None
+
+    def store_classifier(self, key: str, weights: np.ndarray) -> None:
+        """Keep a fit for the next start (replacing the last one), when the bot's database exists."""
+        if self.db_path is None:
+            return
+        try:
+            db = sqlite_utils.Database(self.db_path)
+            with db.conn:
+                db.execute(
+                    f"create table if not exists {CLASSIFIER_TABLE} (key text primary key, weights blob)"
+                )
+                db.execute(f"delete from {CLASSIFIER_TABLE}")
+                db.execute(
+                    f"insert into {CLASSIFIER_TABLE} values (?, ?)",
+                    [key, weights.astype(np.float32).tobytes()],
+                )
+            db.close()
+        except sqlite3.Error as exc:
+            log.warning("could not cache the classifier in %s: %s", self.db_path, exc)
 
     def _table(self) -> sqlite_utils.db.Table:
         assert self.db_path is not None
@@ -153,7 +196,7 @@ class Closeness:
     mixed: dict[str, float]
     best: dict[str, float]
     off_topic: float
-    fitted: dict[str, float]  # the linear classifier's score per entry: about 1 for its entry, 0 otherwise
+    fitted: dict[str, float]  # the classifier's probability per entry (bot/classifier.py)
 
 
 class EntryVectors:
@@ -161,25 +204,26 @@ class EntryVectors:
 
     def __init__(self, kb: KnowledgeBase, cache: VectorCache) -> None:
         self.cache = cache
-        self.ids: list[str] = []
-        texts: list[str] = []
-        starts: list[int] = []
-        for entry in kb.entries.values():
-            starts.append(len(texts))
-            self.ids.append(entry.id)
-            texts.extend(_entry_texts(entry))
+        self.ids = list(kb.entries)
+        layout = _layout(kb)
+        texts = [t for group in layout.entry_texts for t in group]
         self.matrix = cache.vectors(texts)
-        self.off_topic = cache.vectors([encoder_text(q) for q in kb.off_topic])
+        self.off_topic = cache.vectors(layout.off_topic)
         # grid[i] holds the rows of entry i, padded with len(texts): a slot that always scores -1
-        ends = [*starts[1:], len(texts)]
-        width = max((end - start for start, end in zip(starts, ends, strict=True)), default=1)
-        self.grid = np.full((len(starts), max(width, 2)), len(texts), dtype=np.intp)
-        for i, (start, end) in enumerate(zip(starts, ends, strict=True)):
-            self.grid[i, : end - start] = np.arange(start, end)
-        # off-topic questions are one more class, so the classifier learns what none of the entries covers
-        labels = np.repeat(np.arange(len(starts) + 1), [*np.subtract(ends, starts), len(self.off_topic)])
-        rows = np.vstack([self.matrix, self.off_topic])
-        self.classifier = _ridge_classifier(rows, labels, len(starts) + 1)[:, : len(starts)]
+        sizes = [len(group) for group in layout.entry_texts]
+        self.grid = np.full((len(sizes), max([*sizes, 2])), len(texts), dtype=np.intp)
+        for i, (start, size) in enumerate(zip(np.cumsum([0, *sizes])[:-1], sizes, strict=True)):
+            self.grid[i, :size] = np.arange(start, start + size)
+        self.fingerprint = layout.fingerprint
+        classes = len(self.ids) + 1
+        known = cache.known_classifier(self.fingerprint, (self.matrix.shape[1] + 1, classes))
+        if known is not None:
+            self.classifier = classifier.Classifier(known, probabilities=True)
+        else:
+            rows = np.vstack([self.matrix, self.off_topic])
+            self.classifier = classifier.fit(rows, layout.labels, classes)
+            if self.classifier.probabilities:
+                cache.store_classifier(self.fingerprint, self.classifier.weights)
 
     def closeness(self, question: str) -> Closeness:
         return self.scores(self.cache.encoder.encode([encoder_text(question)])[0])
@@ -189,7 +233,7 @@ class EntryVectors:
         top2 = -np.partition(-sims, 1, axis=1)[:, :2] if len(self.ids) else np.zeros((0, 2))
         off = float((self.off_topic @ question_vector).max()) if len(self.off_topic) else -1.0
         mixed = BEST_SHARE * top2[:, 0] + (1 - BEST_SHARE) * np.maximum(top2[:, 1], 0.0)
-        fitted = np.append(question_vector, np.float32(1.0)) @ self.classifier
+        fitted = self.classifier.scores(question_vector)[: len(self.ids)]  # the last class is off-topic
         return Closeness(
             dict(zip(self.ids, mixed.tolist(), strict=True)),
             dict(zip(self.ids, top2[:, 0].tolist(), strict=True)),
@@ -198,29 +242,23 @@ class EntryVectors:
         )
 
 
-def _ridge_classifier(rows: np.ndarray, labels: np.ndarray, classes: int) -> np.ndarray:
-    """Weights (dimensions + 1 bias row, one column per class) of a least-squares fit of the example
-    vectors to their class, one-hot.
+@dataclass(frozen=True)
+class _Layout:
+    """The classifier's training rows in order (each entry's texts, then the off-topic questions, which
+    are one more class, so it learns what none of the entries covers) and what identifies a fit of them."""
 
-    Why: the nearest example only knows one sentence at a time; a linear fit over all of an entry's
-    examples learns which directions tell two neighbouring entries apart (DOMS causes vs DOMS duration).
-    On tests/data/dev.yaml it lifted top-1 ranking from 0.957 to 0.970. Closed form, so it costs a few
-    milliseconds at start-up and is the same on every run. The sums run in chunks and the one-hot
-    targets are never built, so a knowledge base 100 times larger needs megabytes, not gigabytes.
-    """
-    dims = rows.shape[1] if rows.ndim == 2 else 0
-    if not len(rows) or not classes:
-        return np.zeros((dims + 1, classes), dtype=np.float32)
-    gram = np.zeros((dims + 1, dims + 1))
-    per_class = np.zeros((dims + 1, classes))  # x.T @ one_hot(labels): each class's rows summed
-    for start in range(0, len(rows), _CHUNK):
-        chunk = rows[start : start + _CHUNK].astype(np.float64)
-        x = np.hstack([chunk, np.ones((len(chunk), 1))])
-        gram += x.T @ x
-        np.add.at(per_class.T, labels[start : start + _CHUNK], x)
-    penalty = RIDGE * np.eye(dims + 1)
-    penalty[-1, -1] = 0.0  # the bias is not shrunk
-    return np.linalg.solve(gram + penalty, per_class).astype(np.float32)
+    entry_texts: list[list[str]]
+    off_topic: list[str]
+    labels: np.ndarray
+    fingerprint: str
+
+
+def _layout(kb: KnowledgeBase) -> _Layout:
+    entry_texts = [_entry_texts(entry) for entry in kb.entries.values()]
+    off_topic = [encoder_text(q) for q in kb.off_topic]
+    labels = np.repeat(np.arange(len(entry_texts) + 1), [*map(len, entry_texts), len(off_topic)])
+    keys = [_key(t) for group in entry_texts for t in group] + [_key(t) for t in off_topic]
+    return _Layout(entry_texts, off_topic, labels, classifier.fingerprint(keys, labels))
 
 
 def encoder_text(text: str) -> str:
@@ -269,22 +307,58 @@ def read_shipped(path: Path, dimensions: int = HIDDEN) -> dict[str, np.ndarray]:
     return {str(k): v for k, v, ok in zip(keys, vectors, usable, strict=True) if ok}
 
 
+def read_shipped_classifier(path: Path, key: str, shape: tuple[int, int]) -> np.ndarray | None:
+    """Classifier weights from vectors.npz when their fingerprint is `key` and they are sound, else None
+    (then they are fitted again: time, not answers)."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if "classifier" not in data or "classifier_key" not in data:
+                return None
+            stored_key, weights = data["classifier_key"], data["classifier"]
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        return None  # read_shipped has said so already
+    if stored_key.shape != () or str(stored_key) != key:
+        return None
+    if weights.shape != shape or weights.dtype.kind != "f" or not np.isfinite(weights).all():
+        log.warning("ignoring the classifier in %s, it does not fit: run `hamcoach vectors`", path)
+        return None
+    return weights.astype(np.float32)
+
+
 def missing_from_shipped(kb: KnowledgeBase) -> int:
     """How many of the knowledge's texts vectors.npz lacks (each costs ~2 ms at start-up). No model needed."""
     stored = read_shipped(kb.folder / SHIPPED)
     return sum(1 for text in knowledge_texts(kb) if _key(text) not in stored)
 
 
+def stale_shipped_classifier(kb: KnowledgeBase) -> bool:
+    """Whether start-up will have to fit the classifier (about 0.3 s) for want of current weights in
+    vectors.npz. No model needed."""
+    layout = _layout(kb)
+    classes = len(kb.entries) + 1
+    if len(layout.labels) * classes > classifier.LOGISTIC_LIMIT:
+        return False  # ridge, fitted at start-up in any case
+    shape = (HIDDEN + 1, classes)
+    return read_shipped_classifier(kb.folder / SHIPPED, layout.fingerprint, shape) is None
+
+
 def write_shipped(kb: KnowledgeBase) -> tuple[Path, int]:
     """Encode every text of the knowledge and write them to its folder's vectors.npz (only those: stale
-    vectors go). Written to a temporary file first, so a crash never leaves half a file."""
+    vectors go), with the classifier fitted on them. Written to a temporary file first, so a crash never
+    leaves half a file."""
     texts = knowledge_texts(kb)
-    vectors = VectorCache(shared_encoder()).vectors(texts)
+    cache = VectorCache(shared_encoder())
+    vectors = cache.vectors(texts)
+    fitted = EntryVectors(kb, cache)
+    arrays: dict[str, Any] = {"keys": np.array([_key(t) for t in texts], dtype=str)}
+    arrays["vectors"] = vectors.astype(np.float16)
+    if fitted.classifier.probabilities:  # ridge is fitted in milliseconds at start-up: not worth shipping
+        arrays["classifier"] = fitted.classifier.weights
+        arrays["classifier_key"] = np.array(fitted.fingerprint)
     path = kb.folder / SHIPPED
     partial = path.with_name(f".{SHIPPED}.{os.getpid()}.npz")
-    keys = np.array([_key(t) for t in texts], dtype=str)
     try:
-        np.savez_compressed(partial, keys=keys, vectors=vectors.astype(np.float16))
+        np.savez_compressed(partial, **arrays)
         partial.replace(path)
     finally:
         partial.unlink(missing_ok=True)

@@ -129,7 +129,15 @@ def test_check_notes_missing_vectors_and_the_vectors_command_stores_them(tmp_pat
     assert stored.returncode == 0, stored.stderr
     assert (folder / "vectors.npz").is_file() and "vectors" in stored.stdout
     clean = hamcoach("check", str(folder))
-    assert clean.returncode == 0 and "no stored vector" not in clean.stdout
+    assert clean.returncode == 0 and "no stored vector" not in clean.stdout and "note:" not in clean.stdout
+    # a coach deletes an example: every vector is still there, but the classifier was fitted with it
+    entries = folder / "entries" / "basics.yaml"
+    lines = entries.read_text(encoding="utf-8").splitlines(keepends=True)
+    example = next(i for i, line in enumerate(lines) if line.startswith("      - "))
+    entries.write_text("".join(lines[:example] + lines[example + 1 :]), encoding="utf-8")
+    edited = hamcoach("check", str(folder))
+    assert edited.returncode == 0, edited.stderr
+    assert "classifier" in edited.stdout and f"run `hamcoach vectors {folder}`" in edited.stdout
 
 
 def test_every_setting_and_command_is_documented() -> None:

@@ -22,13 +22,12 @@ from bot.knowledge import load_knowledge
 from bot.retrieval import Index
 
 # The target is 0.95 for both. Words, sentence vectors, the classifier and the answer model
-# reach 0.875 and 0.962 on the held-out half (the lexical retriever alone: 0.72 and 0.88), 0.941 and
-# 0.967 on check.yaml, 0.940 and 0.976 on check2.yaml and 0.834 and 0.953 on check3.yaml, whose
-# phrasing was varied on purpose; see CHANGELOG. These floors catch regressions of more than two
-# questions or so; raise them as it improves.
-ACCURACY_FLOOR = 0.86
-ABSTENTION_FLOOR = 0.92
-FLOORS = {CHECK_FILE: (0.90, 0.92), CHECK2_FILE: (0.92, 0.95), CHECK3_FILE: (0.80, 0.91)}
+# reach 0.906 and 0.923 on the held-out half (the lexical retriever alone: 0.72 and 0.88), 0.954 and
+# 0.950 on check.yaml, 0.970 and 0.988 on check2.yaml and 0.863 and 0.965 on check3.yaml, whose
+# phrasing was varied on purpose; see CHANGELOG. Each floor sits two questions under today's figure,
+# so a change that loses three fails; raise them as it improves.
+HELD_OUT_HALF_FLOORS = (0.87, 0.84)
+FLOORS = {CHECK_FILE: (0.94, 0.91), CHECK2_FILE: (0.96, 0.96), CHECK3_FILE: (0.85, 0.94)}
 
 
 def test_eval_set_is_big_enough_and_split() -> None:
@@ -58,8 +57,9 @@ def test_held_out_accuracy_and_abstention() -> None:
     _, held = split(load_cases())
     score = evaluate(Index(load_knowledge()), held)
     report("held-out", score)
-    assert score.accuracy >= ACCURACY_FLOOR
-    assert score.abstention >= ABSTENTION_FLOOR
+    accuracy_floor, abstention_floor = HELD_OUT_HALF_FLOORS
+    assert score.accuracy >= accuracy_floor
+    assert score.abstention >= abstention_floor
 
 
 @pytest.mark.parametrize("path", HELD_OUT_FILES, ids=[f.stem for f in HELD_OUT_FILES])

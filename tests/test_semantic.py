@@ -14,7 +14,7 @@ import sqlite_utils
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import semantic
+from bot import classifier, semantic
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.minilm import Encoder, ModelMissing, shared_encoder
 from bot.retrieval import Index
@@ -115,18 +115,63 @@ def test_a_missing_model_is_a_clear_error(tmp_path: Path) -> None:
         Encoder(folder=tmp_path)
 
 
+def _own_entries(vectors: semantic.EntryVectors) -> list[str]:
+    return [vectors.ids[i] for i, row in enumerate(vectors.grid) for j in row if j < len(vectors.matrix)]
+
+
+def _training_data(vectors: semantic.EntryVectors) -> tuple[np.ndarray, np.ndarray, int]:
+    rows = np.vstack([vectors.matrix, vectors.off_topic])
+    own = [vectors.ids.index(e) for e in _own_entries(vectors)]
+    labels = np.array(own + [len(vectors.ids)] * len(vectors.off_topic))
+    return rows, labels, len(vectors.ids) + 1
+
+
 def test_the_classifier_knows_the_examples_and_not_the_off_topic_questions() -> None:
     """It is fitted on the example questions (one class per entry) and on off_topic.yaml (one more
     class, dropped): each example should score highest for its own entry, and off-topic questions
     low for every entry."""
     vectors = Index(load_knowledge()).vectors
-    assert vectors is not None
-    own = [vectors.ids[i] for i, row in enumerate(vectors.grid) for j in row if j < len(vectors.matrix)]
-    scores = np.hstack([vectors.matrix, np.ones((len(vectors.matrix), 1))]) @ vectors.classifier
+    assert vectors is not None and vectors.classifier.probabilities
+    n = len(vectors.ids)
+    scores = [vectors.classifier.scores(v)[:n] for v in vectors.matrix]
+    own = _own_entries(vectors)
     hits = sum(vectors.ids[int(s.argmax())] == e for s, e in zip(scores, own, strict=True))
     assert hits / len(own) > 0.9
-    off = np.hstack([vectors.off_topic, np.ones((len(vectors.off_topic), 1))]) @ vectors.classifier
+    off = np.array([vectors.classifier.scores(v)[:n] for v in vectors.off_topic])
     assert float(np.median(off.max(axis=1))) < 0.4
+
+
+def test_the_shipped_classifier_is_the_fit_of_todays_knowledge() -> None:
+    """Start-up reads the weights instead of fitting (0.3 s); they must be what a fit gives now."""
+    kb = load_knowledge()
+    vectors = Index(kb).vectors
+    assert vectors is not None
+    n = len(vectors.ids)
+    shipped = semantic.read_shipped_classifier(
+        kb.folder / semantic.SHIPPED, vectors.fingerprint, (385, n + 1)
+    )
+    assert shipped is not None, (
+        "vectors.npz holds no classifier for today's knowledge: run `hamcoach vectors`"
+    )
+    assert np.array_equal(vectors.classifier.weights, shipped)
+    fresh = classifier.fit(*_training_data(vectors))
+    probe = vectors.matrix[::50]
+    assert np.allclose(
+        [fresh.scores(v) for v in probe], [vectors.classifier.scores(v) for v in probe], atol=0.02
+    )
+
+
+def test_a_knowledge_base_too_big_for_a_quick_logistic_fit_gets_ridge() -> None:
+    vectors = Index(load_knowledge()).vectors
+    assert vectors is not None
+    rows, labels, classes = _training_data(vectors)
+    ridge = classifier.fit(rows, labels, classes, limit=len(rows) * classes - 1)
+    assert not ridge.probabilities
+    own = _own_entries(vectors)
+    hits = sum(
+        vectors.ids[int(ridge.scores(v)[:-1].argmax())] == e for v, e in zip(vectors.matrix, own, strict=True)
+    )
+    assert hits / len(own) > 0.9
 
 
 def test_the_knowledge_folder_ships_a_vector_for_every_text() -> None:
@@ -200,6 +245,60 @@ def test_a_damaged_vectors_file_costs_time_not_answers(
     assert index.vectors is not None
     assert np.allclose(np.linalg.norm(index.vectors.matrix, axis=1), 1, atol=1e-3)
     assert warns == any("hamcoach vectors" in r.getMessage() for r in caplog.records)
+
+
+def _resave(path: Path, **changes: np.ndarray) -> None:
+    with np.load(path) as data:
+        arrays = {name: data[name] for name in data.files}
+    np.savez(path, **{**arrays, **changes})
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"classifier_key": np.array("fitted on other questions")},
+        {"classifier": np.ones((10, 4), np.float32)},
+        {"classifier": np.full((385, 4), np.nan, np.float32)},  # three entries + off-topic
+        {"classifier": np.full((385, 4), "x")},
+    ],
+    ids=["stale", "wrong-shape", "not-finite", "not-numbers"],
+)
+def test_a_damaged_shipped_classifier_is_fitted_again(tmp_path: Path, changes: dict[str, np.ndarray]) -> None:
+    kb = _small_copy(tmp_path)
+    path, _ = semantic.write_shipped(kb)
+    good = Index(kb).vectors
+    assert good is not None
+    _resave(path, **changes)
+    semantic.forget_memory()
+    index = Index(kb)
+    assert index.vectors is not None and index.vectors.classifier.probabilities
+    assert np.allclose(index.vectors.classifier.weights, good.classifier.weights, atol=1e-3)
+    answer = index.answer("why do my calves cramp?")
+    assert answer.entry is not None and answer.entry.id == "toes-calf-cramps"
+
+
+def test_a_classifier_fitted_at_start_up_is_kept_in_the_database_for_the_next(tmp_path: Path) -> None:
+    kb = _small_copy(tmp_path)  # its vectors.npz holds no classifier for these three entries
+    db = tmp_path / "bot.db"
+    sqlite_utils.Database(db).execute("create table hello (x)")
+    first = Index(kb, vector_db=db).vectors
+    assert first is not None and first.classifier.probabilities
+    [row] = sqlite_utils.Database(db)[semantic.CLASSIFIER_TABLE].rows
+    assert row["key"] == first.fingerprint
+    # what the next start reads is what is stored: make it recognisable
+    marked = first.classifier.weights * 2
+    sqlite_utils.Database(db).execute(
+        f"update {semantic.CLASSIFIER_TABLE} set weights = ?", [marked.astype(np.float32).tobytes()]
+    ).connection.commit()
+    semantic.forget_memory()
+    again = Index(kb, vector_db=db).vectors
+    assert again is not None and np.array_equal(again.classifier.weights, marked)
+    # a broken row is fitted again, not trusted
+    sqlite_utils.Database(db).execute(
+        f"update {semantic.CLASSIFIER_TABLE} set weights = ?", [b"\x00" * 7]
+    ).connection.commit()
+    refit = Index(kb, vector_db=db).vectors
+    assert refit is not None and np.allclose(refit.classifier.weights, first.classifier.weights, atol=1e-3)
 
 
 def test_writing_the_vectors_file_keeps_exactly_the_current_texts(tmp_path: Path) -> None:
