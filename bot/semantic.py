@@ -4,11 +4,13 @@ the entry's title and example questions.
 Encoding the ~2,300 titles, example and off-topic questions takes about four seconds, so their vectors
 are kept:
 - in `vectors.npz` in the knowledge folder, written by `hamcoach vectors` after the knowledge changes,
-  so even a first start on a fresh machine reads them instead of encoding (float16: 1.6 MB);
+  so even a first start on a fresh machine reads them instead of encoding (float16: 1.8 MB, with the
+  classifier's weights, bot/classifier.py);
 - in memory for the life of the process (tests and benchmarks build many indexes);
 - when the bot's database exists, in a `text_vectors` table there, for texts the file lacks (a coach
   edited an example and did not run `hamcoach vectors`): a restart reads them back in milliseconds, and
-  rows of texts the knowledge no longer has are deleted. The cache never creates the database:
+  rows of texts the knowledge no longer has are deleted; likewise the last classifier fitted at start-up
+  (table `classifier_weights`). The cache never creates the database:
   `hamcoach ask` in an empty folder leaves no file behind.
 A vector's key is the model name plus the exact text, so an edited example question is simply encoded
 again, and a stale or damaged file costs time, never answers.
