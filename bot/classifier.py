@@ -52,9 +52,14 @@ def fingerprint(row_keys: Sequence[str], labels: np.ndarray) -> str:
     return digest.hexdigest()
 
 
+def is_logistic(rows: int, classes: int, limit: int = LOGISTIC_LIMIT) -> bool:
+    """Whether `fit` uses logistic regression for this many rows and classes (else ridge)."""
+    return rows > 0 and classes > 1 and rows * classes <= limit
+
+
 def fit(rows: np.ndarray, labels: np.ndarray, classes: int, limit: int = LOGISTIC_LIMIT) -> Classifier:
     """Logistic regression if the problem is small enough for start-up, else ridge regression."""
-    if len(rows) * classes <= limit and len(rows) and classes > 1:
+    if is_logistic(len(rows), classes, limit):
         return Classifier(_logistic(rows, labels, classes), probabilities=True)
     return Classifier(_ridge(rows, labels, classes), probabilities=False)
 

@@ -334,11 +334,11 @@ def missing_from_shipped(kb: KnowledgeBase) -> int:
 
 
 def stale_shipped_classifier(kb: KnowledgeBase) -> bool:
-    """Whether start-up will have to fit the classifier (about 0.3 s) for want of current weights in
+    """Whether start-up will have to fit the classifier (about 0.5 s) for want of current weights in
     vectors.npz. No model needed."""
     layout = _layout(kb)
     classes = len(kb.entries) + 1
-    if len(layout.labels) * classes > classifier.LOGISTIC_LIMIT:
+    if not classifier.is_logistic(len(layout.labels), classes):
         return False  # ridge, fitted at start-up in any case
     shape = (HIDDEN + 1, classes)
     return read_shipped_classifier(kb.folder / SHIPPED, layout.fingerprint, shape) is None
