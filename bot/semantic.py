@@ -156,12 +156,12 @@ class VectorCache:
         table.db.close()
         return _remember(found, missing)
 
-    def prune(self, texts: Sequence[str]) -> int:
-        """Delete the stored vectors of every other text (examples a coach edited away), so the table
-        stays the size of the knowledge instead of growing with each edit. Returns how many went."""
+    def prune(self, keep: frozenset[str]) -> int:
+        """Delete the stored vectors of every text but those keyed in `keep` (examples a coach edited
+        away), so the table stays the size of the knowledge instead of growing with each edit. Returns
+        how many went."""
         if self.db_path is None:
             return 0
-        keep = {_key(t) for t in texts}
         try:
             table = self._table()
             stale = [key for (key,) in table.db.execute(f"select key from {TABLE}") if key not in keep]
@@ -217,6 +217,7 @@ class EntryVectors:
         for i, (start, size) in enumerate(zip(np.cumsum([0, *sizes])[:-1], sizes, strict=True)):
             self.grid[i, :size] = np.arange(start, start + size)
         self.fingerprint = layout.fingerprint
+        self.keys = frozenset(layout.keys)  # every text's key: what the database cache should keep
         classes = len(self.ids) + 1
         known = cache.known_classifier(self.fingerprint, (self.matrix.shape[1] + 1, classes))
         if known is not None:
@@ -251,8 +252,13 @@ class _Layout:
 
     entry_texts: list[list[str]]
     off_topic: list[str]
+    keys: list[str]  # of every row, in order
     labels: np.ndarray
     fingerprint: str
+
+    def texts(self) -> list[str]:
+        """Every row's text, in order."""
+        return [*(t for group in self.entry_texts for t in group), *self.off_topic]
 
 
 def _layout(kb: KnowledgeBase) -> _Layout:
@@ -260,7 +266,7 @@ def _layout(kb: KnowledgeBase) -> _Layout:
     off_topic = [encoder_text(q) for q in kb.off_topic]
     labels = np.repeat(np.arange(len(entry_texts) + 1), [*map(len, entry_texts), len(off_topic)])
     keys = [_key(t) for group in entry_texts for t in group] + [_key(t) for t in off_topic]
-    return _Layout(entry_texts, off_topic, labels, classifier.fingerprint(keys, labels))
+    return _Layout(entry_texts, off_topic, keys, labels, classifier.fingerprint(keys, labels))
 
 
 def encoder_text(text: str) -> str:
@@ -279,14 +285,13 @@ def _entry_texts(entry: Entry) -> list[str]:
 
 def knowledge_texts(kb: KnowledgeBase) -> list[str]:
     """Every text of the knowledge that gets a vector, as the encoder sees it, each once."""
-    texts = [t for entry in kb.entries.values() for t in _entry_texts(entry)]
-    return list(dict.fromkeys([*texts, *(encoder_text(q) for q in kb.off_topic)]))
+    return list(dict.fromkeys(_layout(kb).texts()))
 
 
 def entry_vectors(kb: KnowledgeBase, db_path: Path | None = None) -> EntryVectors:
     cache = VectorCache(shared_encoder(), db_path, kb.folder / SHIPPED)
     vectors = EntryVectors(kb, cache)
-    cache.prune(knowledge_texts(kb))
+    cache.prune(vectors.keys)
     return vectors
 
 
