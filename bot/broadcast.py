@@ -587,9 +587,12 @@ async def deliver(
                 row.parts_sent += 1
                 finished = row.parts_sent >= len(parts)
                 ledger.sent(row, row.parts_sent, finished, clock())
-                chat_ready[row.chat_id] = start + per_chat_interval
+                # From the answer, not the planned start: the server saw this part before answering,
+                # so a part sent per_chat_interval after the answer can never reach it within 1 s,
+                # however late this one started (a slow commit, a late wake-up).
+                chat_ready[row.chat_id] = done_at + per_chat_interval
                 if not finished:
-                    defer(row, start + per_chat_interval)
+                    defer(row, done_at + per_chat_interval)
                 if len(chat_ready) > 2 * rate + 100:
                     chat_ready = {c: r for c, r in chat_ready.items() if r > done_at}
             elif result.kind == "retry_after":

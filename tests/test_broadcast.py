@@ -203,6 +203,30 @@ async def test_real_flood_limits_are_never_hit(fake_api: FakeBotApi, tmp_path: P
     assert ok_sends(fake_api) == dict.fromkeys(users, 2)  # both parts, once each
 
 
+async def test_a_part_that_reaches_telegram_late_still_leaves_a_second_before_the_next(
+    tmp_path: Path,
+) -> None:
+    """Part 1 reaches the server 0.3 s after its planned start (a slow commit, a late wake-up);
+    part 2 must still arrive at least a second after it, measured where Telegram measures."""
+    store = store_with(tmp_path, [1, 2])
+    bid = broadcast.create(store, prepare("line one\n" + "y" * 4100), "cli", NOW, approve_now=True)
+    clock = FakeTime()
+    arrivals: dict[int, list[float]] = {1: [], 2: []}
+
+    async def send(chat_id: int, html: str) -> SendResult:
+        if not arrivals[chat_id]:
+            clock.t += 0.3  # the first part is late on the way in
+        arrivals[chat_id].append(clock.t)
+        clock.t += 0.01  # the answer
+        return broadcast.OK
+
+    report = await broadcast.deliver(store, bid, send, 20, monotonic=clock, sleep=clock.sleep)
+    assert report.sent == 2
+    for chat, times in arrivals.items():
+        assert len(times) == 2, chat
+        assert times[1] - times[0] >= 1.0, (chat, times)
+
+
 async def test_blocked_and_vanished_users_are_marked_inactive_without_retry(
     fake_api: FakeBotApi, tmp_path: Path
 ) -> None:
