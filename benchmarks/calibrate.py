@@ -2,26 +2,24 @@
 
     .venv/bin/python benchmarks/calibrate.py
 
-Each question of the tuning half of tests/data/eval.yaml and of tests/data/dev.yaml (never a held-out
-set) becomes one example: the retriever's signals for its top entry, labelled 1 if that entry is right
-and 0 if it is wrong or the question is off-topic. An L2-regularised logistic regression (Newton's
-method, numpy) is fitted:
-- on everything but dev.yaml's third batch, then scored on that batch: an honest check, since that batch
-  played no part in the fit (it is compared with the current weights in the same run);
-- ten times, each time without one tenth of the examples, to score that tenth. Every dev.yaml question
-  then has a probability from a fit that never saw it, and the threshold sweep over those shows what
-  fresh questions will see. (In-sample, the tuning half scores 1.000 at every threshold: the knowledge's
-  examples were written while watching it, so it cannot choose one.) ANSWER_AT stays 0.5, "answer
-  when right is likelier than wrong", unless another threshold beats it there by more than TIE on
-  top-1 + abstention. That sum has been flat from about 0.35 to 0.6, and rules that chose inside the
-  flat stretch proved fragile: "the lowest threshold with 98% abstention" chose 0.35 once, and fresh
-  sets then abstained on only 94% (out-of-fold abstention on dev.yaml runs a few points above what new
-  questions see);
+The examples are the messages of knowledge/messages.yaml and the tuning half of tests/data/eval.yaml
+(never a held-out set): each becomes the retriever's signals for its top entry, labelled 1 if that
+entry is right and 0 if it is wrong or the message is off-topic. The messages also teach the bot, so
+each is scored by a bot that learned from the other nine tenths of them (a bot that had learned the
+message itself would be sure of it, and the fit would learn to trust too easily). An L2-regularised
+logistic regression (Newton's method, numpy) is then fitted:
+- ten times, each time without one tenth of the examples, to score that tenth. The threshold sweep over
+  those out-of-fold probabilities shows what fresh messages will see. ANSWER_AT stays 0.5, "answer when
+  right is likelier than wrong", unless another threshold beats it there by more than TIE on top-1 +
+  abstention. That sum has been flat from about 0.35 to 0.6, and rules that chose inside the flat
+  stretch proved fragile: "the lowest threshold with 98% abstention" chose 0.35 once, and fresh sets
+  then abstained on only 94%;
 - on everything, printing WEIGHTS, BIAS and ANSWER_AT to paste into bot/confidence.py.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,13 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot import confidence
 from bot.confidence import Signals
-from bot.evaluation import DEV_FILE, Case, load_cases, split
-from bot.knowledge import load_knowledge
+from bot.evaluation import Case, load_cases, split
+from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.retrieval import Index
 
 PENALTY = 0.1  # L2 on the weights, not the bias
-# dev.yaml's third batch (its header): in-scope questions 418-606 and off-topic questions 161-240
-BATCH3_IN, BATCH3_OFF = slice(417, 606), slice(160, 240)
 FOLDS = 10
 THRESHOLDS = [step / 100 for step in range(20, 61, 5)]
 DEFAULT_THRESHOLD = 0.5
@@ -96,9 +92,28 @@ def probabilities(data: list[Example], weights: np.ndarray, bias: float) -> list
     ]
 
 
+def folds(count: int) -> np.ndarray:
+    """Each of `count` items' fold: a fixed shuffle, so every run gives the same result."""
+    return np.random.default_rng(1).permutation(count) % FOLDS
+
+
+def message_examples(kb: KnowledgeBase) -> list[Example]:
+    """Every message's signals from a bot that learned the other folds' messages, not this one."""
+    fold_of = folds(len(kb.messages))
+    out: list[Example | None] = [None] * len(kb.messages)
+    for fold in range(FOLDS):
+        rest = tuple(m for m, f in zip(kb.messages, fold_of, strict=True) if f != fold)
+        index = Index(dataclasses.replace(kb, messages=rest))
+        held = np.flatnonzero(fold_of == fold)
+        cases = [Case(kb.messages[i].text, frozenset(kb.messages[i].entries)) for i in held]
+        for i, example in zip(held, examples(index, cases), strict=True):
+            out[i] = example
+    return [e for e in out if e is not None]
+
+
 def out_of_fold(data: list[Example]) -> list[float | None]:
-    """Each example's probability from a fit on the other folds (a fixed shuffle: same result every run)."""
-    fold_of = np.random.default_rng(1).permutation(len(data)) % FOLDS
+    """Each example's probability from a fit on the other folds."""
+    fold_of = folds(len(data))
     out: list[float | None] = [None] * len(data)
     for fold in range(FOLDS):
         weights, bias = fit(*matrix([e for e, f in zip(data, fold_of, strict=True) if f != fold]))
@@ -147,31 +162,18 @@ def sweep(data: list[Example], probs: list[float | None], red_flag_entry: str) -
 
 
 def main() -> None:
-    index = Index(load_knowledge())
-    flag = index.kb.red_flags.entry
+    kb = load_knowledge()
+    flag = kb.red_flags.entry
     tune, _ = split(load_cases())
-    dev = load_cases(DEV_FILE)
-    dev_in = examples(index, [c for c in dev if c.expect])
-    dev_off = examples(index, [c for c in dev if not c.expect])
-    batch3 = dev_in[BATCH3_IN] + dev_off[BATCH3_OFF]
-    rest_of_dev = [
-        e
-        for part, cut in ((dev_in, BATCH3_IN), (dev_off, BATCH3_OFF))
-        for i, e in enumerate(part)
-        if not cut.start <= i < cut.stop
-    ]
-    tuning = examples(index, tune)
+    tuning = examples(Index(kb), tune)
+    messages = message_examples(kb)
+    everything = tuning + messages
+    current = score(messages, flag, np.array(confidence.WEIGHTS), confidence.BIAS)
+    print(f"current weights, on the {len(messages)} messages (out of fold): {current}")
 
-    x, y = matrix(tuning + rest_of_dev)
-    weights, bias = fit(x, y)
-    print(f"fitted without batch 3 ({len(y)} examples), on batch 3: {score(batch3, flag, weights, bias)}")
-    current = score(batch3, flag, np.array(confidence.WEIGHTS), confidence.BIAS)
-    print(f"current weights (fitted with batch 3), on batch 3: {current}")
-
-    everything = tuning + rest_of_dev + batch3
     probs = out_of_fold(everything)
-    print(f"\nout of fold ({FOLDS} folds), on the {len(everything) - len(tuning)} dev.yaml questions:")
-    threshold = sweep(everything[len(tuning) :], probs[len(tuning) :], flag)
+    print(f"\nout of fold ({FOLDS} folds), on the {len(messages)} messages:")
+    threshold = sweep(messages, probs[len(tuning) :], flag)
 
     x, y = matrix(everything)
     weights, bias = fit(x, y)

@@ -14,7 +14,6 @@ import yaml
 from bot.retrieval import Index
 
 EVAL_FILE = Path(__file__).resolve().parent.parent / "tests" / "data" / "eval.yaml"
-DEV_FILE = EVAL_FILE.with_name("dev.yaml")  # development questions for tuning, never the held-out half
 CHECK_FILE = EVAL_FILE.with_name("check.yaml")  # a second held-out set, only ever measured
 CHECK2_FILE = EVAL_FILE.with_name("check2.yaml")  # a third, written after the 2026-11-24 changes
 CHECK3_FILE = EVAL_FILE.with_name("check3.yaml")  # a fourth and hardest: phrasing varied on purpose

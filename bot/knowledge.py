@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from bot.schema import FileReader
 from bot.textnorm import words
 from bot.texts import Texts, read_texts
-from bot.yamlfile import KnowledgeError, Node, Problem, load_yaml
+from bot.yamlfile import KnowledgeError, Node, Problem, line_of, load_yaml
 
 KINDS = ("cue", "caution", "fact")
 ANSWER_LIMIT = 600
@@ -55,6 +56,15 @@ class RedFlags:
     phrases: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Message:
+    """A message as someone typed it, filed under the entry that answers it (messages.yaml)."""
+
+    text: str
+    entries: tuple[str, ...]  # none: off topic; two or more: each answers it equally (checked, not learned)
+    line: int = 0
+
+
 @dataclass
 class KnowledgeBase:
     """Everything the question answering needs, already cross-checked."""
@@ -67,6 +77,24 @@ class KnowledgeBase:
     texts: Texts
     folder: Path = field(default=DEFAULT_DIR)
     off_topic: tuple[str, ...] = ()  # near-miss questions we do not answer (off_topic.yaml)
+    messages: tuple[Message, ...] = ()
+
+    def examples(self, entry: Entry) -> tuple[str, ...]:
+        """What teaches the bot an entry: its example questions and the messages filed under it alone."""
+        return entry.questions + self._learned.get(entry.id, ())
+
+    @property
+    def near_misses(self) -> tuple[str, ...]:
+        """What teaches the bot where its knowledge ends: off_topic.yaml and the off-topic messages."""
+        return self.off_topic + tuple(m.text for m in self.messages if not m.entries)
+
+    @cached_property
+    def _learned(self) -> dict[str, tuple[str, ...]]:
+        out: dict[str, list[str]] = {}
+        for m in self.messages:
+            if len(m.entries) == 1:
+                out.setdefault(m.entries[0], []).append(m.text)
+        return {entry_id: tuple(texts) for entry_id, texts in out.items()}
 
     def in_topic(self, topic_id: str) -> list[Entry]:
         return [e for e in self.entries.values() if e.topic == topic_id]
@@ -163,14 +191,44 @@ def _read_off_topic(reader: FileReader) -> tuple[str, ...]:
     return tuple(reader.text_list(root, "questions", max_len=200))
 
 
+MESSAGE_LIMIT = 600
+
+
+def _read_messages(reader: FileReader) -> tuple[Message, ...]:
+    """Real messages, each under the entry that answers it or under `off_topic`. They teach the bot as
+    example questions do, in the words people really use, and benchmarks/calibrate.py checks on them
+    how sure to be (each scored by a bot that learned from the others)."""
+    try:
+        root = load_yaml(reader.path)
+    except KnowledgeError as exc:
+        reader.problems.extend(exc.problems)
+        return ()
+    if not isinstance(root, Node):
+        reader.error(None, "expected top-level 'in_scope:' and 'off_topic:' lists")
+        return ()
+    reader.unknown_keys(root, {"in_scope", "off_topic"})
+    out: list[Message] = []
+    for node in reader.items(root.get("in_scope", []), "in_scope", root):
+        reader.unknown_keys(node, {"q", "expect"})
+        text = reader.text(node, "q", max_len=MESSAGE_LIMIT)
+        entries = reader.text_list(node, "expect", min_items=1)
+        if text and entries:
+            out.append(Message(text, tuple(entries), node.line))
+    for text in reader.text_list(root, "off_topic", max_len=MESSAGE_LIMIT, required=False):
+        out.append(Message(text, (), line_of(root, "off_topic")))
+    return tuple(out)
+
+
 def _check_examples(
     entries: list[tuple[Path, Node, Entry]],
     readers: dict[Path, FileReader],
     off_topic: tuple[str, ...],
     off_topic_reader: FileReader,
+    messages: tuple[Message, ...],
+    messages_reader: FileReader,
 ) -> None:
     """One example question teaches one answer: the same question (ignoring case and punctuation) in two
-    entries, or in an entry and off_topic.yaml, would pull the bot two ways."""
+    entries, or in an entry and off_topic.yaml, would pull the bot two ways. Messages likewise."""
     owner: dict[str, str] = {}
     for path, node, entry in entries:
         for question in entry.questions:
@@ -187,6 +245,19 @@ def _check_examples(
         if entry_id is not None:
             off_topic_reader.error(
                 None, f"{question!r} is an example question of entry '{entry_id}', so it is not off-topic"
+            )
+    near_misses = {" ".join(words(q)) for q in off_topic}
+    for m in messages:
+        key = " ".join(words(m.text))
+        if len(m.entries) == 1:
+            first = owner.setdefault(key, m.entries[0])
+            if key and first != m.entries[0]:
+                messages_reader.error(None, f"{m.text!r} is also an example of entry '{first}'", line=m.line)
+            elif key in near_misses:
+                messages_reader.error(None, f"{m.text!r} is also in off_topic.yaml", line=m.line)
+        elif not m.entries and key in owner:
+            messages_reader.error(
+                None, f"{m.text!r} is an example of entry '{owner[key]}', so it is not off-topic", line=m.line
             )
 
 
@@ -247,6 +318,8 @@ def load_knowledge(folder: Path = DEFAULT_DIR) -> KnowledgeBase:
     texts = read_texts(reader("texts.yaml")) if (folder / "texts.yaml").is_file() else None
     off_topic_reader = FileReader(folder / "off_topic.yaml", problems)  # an optional file
     off_topic = _read_off_topic(off_topic_reader) if off_topic_reader.path.is_file() else ()
+    messages_reader = FileReader(folder / "messages.yaml", problems)  # optional too
+    messages = _read_messages(messages_reader) if messages_reader.path.is_file() else ()
 
     readers = {src_reader.path: src_reader, topic_reader.path: topic_reader, **entry_readers}
     source_ids = _unique(readers, ((src_reader.path, n, s.id) for n, s in sources), "source")
@@ -265,7 +338,11 @@ def load_knowledge(folder: Path = DEFAULT_DIR) -> KnowledgeBase:
         for ref in entry.sources:
             if ref not in source_ids:
                 r.error(node, f"unknown source '{ref}' (see sources.yaml)", "source")
-    _check_examples(entries, entry_readers, off_topic, off_topic_reader)
+    for m in messages:
+        for ref in m.entries:
+            if ref not in entry_ids:
+                messages_reader.error(None, f"entry '{ref}' does not exist", line=m.line)
+    _check_examples(entries, entry_readers, off_topic, off_topic_reader, messages, messages_reader)
     for node, topic in topics:
         if topic.id and not any(e.topic == topic.id for _, _, e in entries):
             topic_reader.error(node, f"topic '{topic.id}' has no entries")
@@ -283,4 +360,5 @@ def load_knowledge(folder: Path = DEFAULT_DIR) -> KnowledgeBase:
         texts=texts,
         folder=folder,
         off_topic=off_topic,
+        messages=messages,
     )

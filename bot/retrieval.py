@@ -98,7 +98,7 @@ class Index:
             {
                 "id": e.id,
                 "title": e.title,
-                "questions": "\n".join(e.questions),
+                "questions": "\n".join(kb.examples(e)),
                 "tags": " ".join(e.tags),
                 "answer": e.answer,
             }

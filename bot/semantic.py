@@ -262,8 +262,8 @@ class _Layout:
 
 
 def _layout(kb: KnowledgeBase) -> _Layout:
-    entry_texts = [_entry_texts(entry) for entry in kb.entries.values()]
-    off_topic = [encoder_text(q) for q in kb.off_topic]
+    entry_texts = [_entry_texts(entry, kb.examples(entry)) for entry in kb.entries.values()]
+    off_topic = [encoder_text(q) for q in kb.near_misses]
     labels = np.repeat(np.arange(len(entry_texts) + 1), [*map(len, entry_texts), len(off_topic)])
     keys = [_key(t) for group in entry_texts for t in group] + [_key(t) for t in off_topic]
     return _Layout(entry_texts, off_topic, keys, labels, classifier.fingerprint(keys, labels))
@@ -279,8 +279,8 @@ def encoder_text(text: str) -> str:
     return " ".join(words(text)[: 3 * MAX_TOKENS])
 
 
-def _entry_texts(entry: Entry) -> list[str]:
-    return list(dict.fromkeys(encoder_text(t) for t in [entry.title, *entry.questions]))
+def _entry_texts(entry: Entry, examples: tuple[str, ...]) -> list[str]:
+    return list(dict.fromkeys(encoder_text(t) for t in [entry.title, *examples]))
 
 
 def knowledge_texts(kb: KnowledgeBase) -> list[str]:
@@ -339,7 +339,7 @@ def missing_from_shipped(kb: KnowledgeBase) -> int:
 
 
 def stale_shipped_classifier(kb: KnowledgeBase) -> bool:
-    """Whether start-up will have to fit the classifier (about 0.5 s) for want of current weights in
+    """Whether start-up will have to fit the classifier (about a second) for want of current weights in
     vectors.npz. No model needed."""
     layout = _layout(kb)
     classes = len(kb.entries) + 1

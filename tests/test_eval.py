@@ -11,7 +11,6 @@ from bot.evaluation import (
     CHECK2_FILE,
     CHECK3_FILE,
     CHECK_FILE,
-    DEV_FILE,
     HELD_OUT_FILES,
     Score,
     evaluate,
@@ -20,14 +19,15 @@ from bot.evaluation import (
 )
 from bot.knowledge import load_knowledge
 from bot.retrieval import Index
+from bot.semantic import encoder_text
 
 # The issue's target is 0.95 for both. Words, sentence vectors, the classifier and the answer model
-# reach 0.906 and 0.923 on the held-out half (the lexical retriever alone: 0.72 and 0.88), 0.954 and
-# 0.950 on check.yaml, 0.970 and 0.988 on check2.yaml and 0.863 and 0.965 on check3.yaml, whose
+# reach 0.922 and 0.962 on the held-out half (the lexical retriever alone: 0.83 and 0.54), 0.980 and
+# 0.983 on check.yaml, 0.975 and 1.000 on check2.yaml and 0.902 and 0.976 on check3.yaml, whose
 # phrasing was varied on purpose; see CHANGELOG. Each floor sits two questions under today's figure,
 # so a change that loses three fails; raise them as it improves.
-HELD_OUT_HALF_FLOORS = (0.87, 0.84)
-FLOORS = {CHECK_FILE: (0.94, 0.91), CHECK2_FILE: (0.96, 0.96), CHECK3_FILE: (0.85, 0.94)}
+HELD_OUT_HALF_FLOORS = (0.89, 0.88)
+FLOORS = {CHECK_FILE: (0.96, 0.94), CHECK2_FILE: (0.96, 0.97), CHECK3_FILE: (0.89, 0.95)}
 
 
 def test_eval_set_is_big_enough_and_split() -> None:
@@ -38,9 +38,9 @@ def test_eval_set_is_big_enough_and_split() -> None:
     assert not {c.question for c in tune} & {c.question for c in held}
 
 
-def test_eval_and_development_questions_name_real_entries() -> None:
+def test_evaluation_questions_name_real_entries() -> None:
     kb = load_knowledge()
-    for case in [*load_cases(), *load_cases(DEV_FILE), *(c for f in HELD_OUT_FILES for c in load_cases(f))]:
+    for case in [*load_cases(), *(c for f in HELD_OUT_FILES for c in load_cases(f))]:
         assert case.expect <= set(kb.entries), case
 
 
@@ -71,12 +71,12 @@ def test_later_held_out_sets(path: Path) -> None:
     assert score.abstention >= abstention_floor
 
 
-def test_no_held_out_question_is_also_an_example_question() -> None:
-    """An example question is answered by construction, so one in a held-out set would flatter it."""
+def test_no_evaluation_question_is_also_an_example_or_a_message() -> None:
+    """An example question or a message is answered by construction, so one in an evaluation set would
+    flatter it (in the tuning half, it would teach benchmarks/calibrate.py to trust too easily)."""
     kb = load_knowledge()
-    known = {q.strip().lower() for e in kb.entries.values() for q in e.questions}
-    known |= {q.strip().lower() for q in kb.off_topic}
-    _, held = split(load_cases())
-    for cases in (held, *(load_cases(f) for f in HELD_OUT_FILES)):
-        shared = sorted({c.question.strip().lower() for c in cases} & known)
+    known = {encoder_text(q) for e in kb.entries.values() for q in e.questions}  # titles are fair game
+    known |= {encoder_text(q) for q in (*kb.off_topic, *(m.text for m in kb.messages))}
+    for cases in (load_cases(), *(load_cases(f) for f in HELD_OUT_FILES)):
+        shared = sorted({encoder_text(c.question) for c in cases} & known)
         assert not shared, f"remove these from the knowledge: {shared}"

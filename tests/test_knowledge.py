@@ -142,3 +142,44 @@ def test_one_example_question_teaches_one_answer(kb_copy: Path) -> None:
     problems = _problems(kb_copy)
     assert any(p.startswith(f"{path}:") and "also in entry 'doms-what'" in p for p in problems), problems
     assert any("off_topic.yaml" in p and "toes-calf-cramps" in p for p in problems), problems
+
+
+def test_messages_teach_their_entry_and_the_limits(kb_copy: Path) -> None:
+    kb = load_knowledge(kb_copy)
+    assert len(kb.messages) > 1000, "the real folder files real messages"
+    learned = next(m for m in kb.messages if len(m.entries) == 1)
+    assert learned.text in kb.examples(kb.entries[learned.entries[0]])
+    shared = next(m for m in kb.messages if len(m.entries) > 1)
+    assert not any(shared.text in kb.examples(e) for e in kb.entries.values()), "checked, not learned"
+    off = next(m for m in kb.messages if not m.entries)
+    assert off.text in kb.near_misses and off.text not in kb.off_topic
+    (kb_copy / "messages.yaml").unlink()
+    assert load_knowledge(kb_copy).messages == (), "the file is optional"
+
+
+def test_bad_messages_name_file_and_line(kb_copy: Path) -> None:
+    path = kb_copy / "messages.yaml"
+    path.write_text(
+        "in_scope:\n"
+        "- q: 'fine message about calves'\n"
+        "  expect: toes-calf-cramps\n"
+        "- q: 'which entry?'\n"  # line 4
+        "  expect: no-such-entry\n"
+        "- q: ''\n"  # line 6
+        "  expect: glutes\n"
+        "- q: 'What is DOMS??'\n"  # line 8: an example question of doms-what
+        "  expect: glutes\n"
+        "- q: 'no expect here'\n"  # line 10
+        "  colour: blue\n"
+        "off_topic:\n"  # line 12
+        "- 'why do my calves cramp during ham raises'\n"
+    )
+    problems = _problems(kb_copy)
+    assert any(p.startswith(f"{path}:4:") and "'no-such-entry' does not exist" in p for p in problems)
+    assert any(p.startswith(f"{path}:6:") and "non-empty text" in p for p in problems), problems
+    assert any(p.startswith(f"{path}:8:") and "also an example of entry 'doms-what'" in p for p in problems)
+    assert any(p.startswith(f"{path}:10:") and "missing field 'expect'" in p for p in problems), problems
+    assert any(p.startswith(f"{path}:") and "unknown field 'colour'" in p for p in problems), problems
+    assert any(p.startswith(f"{path}:12:") and "not off-topic" in p for p in problems), problems
+    path.write_text("- just a list\n")
+    assert any(p.startswith(f"{path}:1:") and "in_scope" in p for p in _problems(kb_copy))
