@@ -22,7 +22,7 @@ from pathlib import Path
 
 from bot.checkins import load_checkins
 from bot.config import Config, ConfigError
-from bot.knowledge import load_knowledge
+from bot.knowledge import MESSAGE_LIMIT, load_knowledge
 from bot.minilm import MODEL_REQUIREMENT, ModelMissing
 from bot.qa import answer_replies
 from bot.retrieval import Index
@@ -54,6 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="print one JSON object")
     gaps = sub.add_parser("unanswered", help="recent questions the bot could not answer (for the coach)")
     gaps.add_argument("--limit", type=int, default=50, help="how many, newest first (default 50)")
+    gaps.add_argument(
+        "--yaml", action="store_true", help="print them ready to file in knowledge/messages.yaml, each once"
+    )
     cast = sub.add_parser("broadcast", help="send a site update to every subscriber (TELEGRAM_BOT_TOKEN)")
     cast.add_argument("text", nargs="?", help="the update (Telegram HTML: b, i, u, s, a, code, pre)")
     cast.add_argument("--resume", action="store_true", help="finish unfinished broadcasts")
@@ -101,8 +104,9 @@ def cmd_check(folder: Path) -> int:
     missing = missing_from_shipped(kb)
     if missing:
         print(
-            f"note: {missing} texts (titles, example and off-topic questions) have no stored vector in "
-            f"{folder / SHIPPED}; run `hamcoach vectors {folder}` so the bot need not encode them at start-up"
+            f"note: {missing} texts (titles, example questions, messages, near misses) have no stored "
+            f"vector in {folder / SHIPPED}; run `hamcoach vectors {folder}` so the bot need not encode "
+            "them at start-up"
         )
     elif stale_shipped_classifier(kb):
         print(
@@ -136,14 +140,31 @@ def cmd_status(config: Config, as_json: bool) -> int:
     return 0
 
 
-def cmd_unanswered(config: Config, limit: int) -> int:
-    """What people asked that the knowledge did not cover: material for new entries or questions."""
+MESSAGES_TEMPLATE = """\
+# For knowledge/messages.yaml: paste under `in_scope:` and put the id of the entry that answers each
+# message in its `expect` (or move the text under `off_topic:`), then run `hamcoach check` and
+# `hamcoach vectors`. An empty `expect` is refused, so nothing is filed by accident."""
+
+
+def cmd_unanswered(config: Config, limit: int, as_yaml: bool = False) -> int:
+    """What people asked that the knowledge did not cover: material for new entries, example questions or
+    knowledge/messages.yaml (`--yaml` prints them in its format, each distinct message once)."""
     from bot.store import Store
 
     store = Store(config.db)
-    for row in store.unanswered(limit):
-        print(f"{row['asked_at'][:16]}  {row['question'][:200]!r}")
+    rows = store.unanswered(limit)
     store.close()
+    if not as_yaml:
+        for row in rows:
+            print(f"{row['asked_at'][:16]}  {row['question'][:200]!r}")
+        return 0
+    print(MESSAGES_TEMPLATE)
+    seen: set[str] = set()
+    for row in rows:
+        text = " ".join(row["question"].replace("\0", " ").split())[:MESSAGE_LIMIT]
+        if text and text.casefold() not in seen:
+            seen.add(text.casefold())
+            print(f'- q: {json.dumps(text, ensure_ascii=False)}\n  expect: ""')
     return 0
 
 
@@ -172,7 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "status":
             return cmd_status(config, args.json)
         if args.command == "unanswered":
-            return cmd_unanswered(config, max(1, args.limit))
+            return cmd_unanswered(config, max(1, args.limit), args.yaml)
         if args.command == "chat":
             from bot.terminal import chat
 

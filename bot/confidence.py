@@ -39,8 +39,8 @@ class Signals:
 
 
 # Fitted by benchmarks/calibrate.py (L2-regularised logistic regression); order as in Signals.
-WEIGHTS = (8.3707, -1.7796, -1.0761, -3.1509, -10.6397, 5.4477, -1.3382, 0.2334)
-BIAS = -4.3705
+WEIGHTS = (9.3593, -2.2811, -1.2755, -4.1928, -9.8584, 5.5154, -1.4626, 0.2302)
+BIAS = -4.0010
 
 
 def probability(signals: Signals, weights: tuple[float, ...] = WEIGHTS, bias: float = BIAS) -> float:

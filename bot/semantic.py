@@ -1,10 +1,10 @@
 """How close a question is in meaning to each knowledge entry, from the cosines between the question and
 the entry's title and example questions.
 
-Encoding the ~2,300 titles, example and off-topic questions takes about four seconds, so their vectors
-are kept:
+Encoding the ~4,400 titles, example questions, messages and near misses takes about eight seconds, so
+their vectors are kept:
 - in `vectors.npz` in the knowledge folder, written by `hamcoach vectors` after the knowledge changes,
-  so even a first start on a fresh machine reads them instead of encoding (float16: 1.8 MB, with the
+  so even a first start on a fresh machine reads them instead of encoding (float16: 3.4 MB, with the
   classifier's weights, bot/classifier.py);
 - in memory for the life of the process (tests and benchmarks build many indexes);
 - when the bot's database exists, in a `text_vectors` table there, for texts the file lacks (a coach

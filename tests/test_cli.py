@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.config import SETTINGS
 
@@ -158,3 +159,24 @@ def test_vectors_into_a_folder_that_cannot_be_written_is_a_clear_error(tmp_path:
     assert result.returncode == 1
     assert "cannot write" in result.stderr and "Traceback" not in result.stderr
     assert not [p for p in folder.iterdir() if p.name.startswith(".")], "no partial file left behind"
+
+
+def test_unanswered_yaml_files_into_messages_yaml_once_an_entry_is_named(tmp_path: Path) -> None:
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "knowledge", knowledge)
+    env = {"HAMCOACH_DB": str(tmp_path / "u.db"), "HAMCOACH_KNOWLEDGE": str(knowledge)}
+    asked = 'best bench program?\nbest   bench program?\nhow do i cook "rice"\x00 fast\n'
+    hamcoach("chat", stdin=asked, env=env)
+    listed = hamcoach("unanswered", "--yaml", env=env)
+    assert listed.returncode == 0, listed.stderr
+    filed = yaml.safe_load(listed.stdout)
+    assert sorted(item["q"] for item in filed) == ["best bench program?", 'how do i cook "rice" fast']
+    messages = knowledge / "messages.yaml"
+    original = messages.read_text()
+    messages.write_text(original.replace("in_scope:\n", "in_scope:\n" + listed.stdout, 1))
+    refused = hamcoach("check", str(knowledge), env=env)
+    assert refused.returncode == 1 and "messages.yaml" in refused.stderr, "an unfilled expect is refused"
+    named = listed.stdout.replace('expect: ""', "expect: eccentric-control")
+    messages.write_text(original.replace("in_scope:\n", "in_scope:\n" + named, 1))
+    accepted = hamcoach("check", str(knowledge), env=env)
+    assert accepted.returncode == 0, accepted.stderr

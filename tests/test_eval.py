@@ -22,12 +22,12 @@ from bot.retrieval import Index
 from bot.semantic import encoder_text
 
 # The target is 0.95 for both. Words, sentence vectors, the classifier and the answer model
-# reach 0.922 and 0.962 on the held-out half (the lexical retriever alone: 0.83 and 0.54), 0.980 and
-# 0.983 on check.yaml, 0.975 and 1.000 on check2.yaml and 0.902 and 0.976 on check3.yaml, whose
-# phrasing was varied on purpose; see CHANGELOG. Each floor sits two questions under today's figure,
-# so a change that loses three fails; raise them as it improves.
-HELD_OUT_HALF_FLOORS = (0.89, 0.88)
-FLOORS = {CHECK_FILE: (0.96, 0.94), CHECK2_FILE: (0.96, 0.97), CHECK3_FILE: (0.89, 0.95)}
+# reach 0.953 and 0.962 on the held-out half, 0.974 and 0.983 on check.yaml, 0.985 and 1.000 on
+# check2.yaml and 0.946 and 0.965 on check3.yaml, whose phrasing was varied on purpose; see CHANGELOG.
+# Each floor sits two questions under today's figure, so a change that loses three fails; raise them as
+# it improves.
+HELD_OUT_HALF_FLOORS = (0.92, 0.88)
+FLOORS = {CHECK_FILE: (0.96, 0.94), CHECK2_FILE: (0.97, 0.97), CHECK3_FILE: (0.93, 0.94)}
 
 
 def test_eval_set_is_big_enough_and_split() -> None:

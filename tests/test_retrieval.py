@@ -100,6 +100,12 @@ def test_the_safety_answer_by_meaning_alone_needs_a_clear_lead() -> None:
     assert INDEX.answer(benign + " and a sharp pain behind the knee").red_flag
 
 
+def test_where_the_exercise_is_felt_is_not_an_alarm_but_a_pop_there_is() -> None:
+    felt = INDEX.answer("felt nordics behind my knees and in my butt")  # got the safety answer once
+    assert not felt.red_flag and felt.entry is not None and felt.entry.id == "muscles-worked"
+    assert INDEX.answer("felt a pop behind my knee").red_flag
+
+
 def test_fts_syntax_in_questions_is_harmless() -> None:
     for text in ['"calves" AND OR NOT NEAR(', "calf*", "hips -- ' ; drop table docs", "^toes:"]:
         INDEX.answer(text)
