@@ -99,7 +99,7 @@ def cmd_check(folder: Path) -> int:
         return 1
     print(
         f"{folder}: OK ({len(kb.entries)} entries, {len(kb.topics)} topics, "
-        f"{len(kb.sources)} sources, {len(kb.synonyms)} synonym groups)"
+        f"{len(kb.sources)} sources, {len(kb.synonyms)} synonym groups, {len(kb.messages)} messages)"
     )
     missing = missing_from_shipped(kb)
     if missing:

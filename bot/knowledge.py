@@ -14,7 +14,7 @@ from pathlib import Path
 from bot.schema import FileReader
 from bot.textnorm import words
 from bot.texts import Texts, read_texts
-from bot.yamlfile import KnowledgeError, Node, Problem, line_of, load_yaml
+from bot.yamlfile import KnowledgeError, Node, Problem, line_of
 
 KINDS = ("cue", "caution", "fact")
 ANSWER_LIMIT = 600
@@ -179,16 +179,8 @@ def _read_synonyms(reader: FileReader) -> list[tuple[str, ...]]:
 def _read_off_topic(reader: FileReader) -> tuple[str, ...]:
     """Questions close to our subject that the knowledge base does not answer ("rest between squat
     sets"): a question nearer to one of these than to its best entry gets an honest "I don't know"."""
-    try:
-        root = load_yaml(reader.path)
-    except KnowledgeError as exc:
-        reader.problems.extend(exc.problems)
-        return ()
-    if not isinstance(root, Node):
-        reader.error(None, "expected a top-level 'questions:' list")
-        return ()
-    reader.unknown_keys(root, {"questions"})
-    return tuple(reader.text_list(root, "questions", max_len=200))
+    root = reader.load_mapping({"questions"}, "a top-level 'questions:' list")
+    return () if root is None else tuple(reader.text_list(root, "questions", max_len=200))
 
 
 MESSAGE_LIMIT = 600
@@ -198,15 +190,9 @@ def _read_messages(reader: FileReader) -> tuple[Message, ...]:
     """Real messages, each under the entry that answers it or under `off_topic`. They teach the bot as
     example questions do, in the words people really use, and benchmarks/calibrate.py checks on them
     how sure to be (each scored by a bot that learned from the others)."""
-    try:
-        root = load_yaml(reader.path)
-    except KnowledgeError as exc:
-        reader.problems.extend(exc.problems)
+    root = reader.load_mapping({"in_scope", "off_topic"}, "top-level 'in_scope:' and 'off_topic:' lists")
+    if root is None:
         return ()
-    if not isinstance(root, Node):
-        reader.error(None, "expected top-level 'in_scope:' and 'off_topic:' lists")
-        return ()
-    reader.unknown_keys(root, {"in_scope", "off_topic"})
     out: list[Message] = []
     for node in reader.items(root.get("in_scope", []), "in_scope", root):
         reader.unknown_keys(node, {"q", "expect"})

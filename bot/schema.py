@@ -21,17 +21,35 @@ class FileReader:
         self.path = path
         self.problems = problems
 
-    def load_root(self, key: str) -> Any:
-        """Load the file and return the value under its top-level `key` (or None)."""
+    def _load(self) -> tuple[bool, Any]:
+        """(True, the parsed file), or (False, None) with its syntax problems recorded."""
         try:
-            data = load_yaml(self.path)
+            return True, load_yaml(self.path)
         except KnowledgeError as exc:
             self.problems.extend(exc.problems)
+            return False, None
+
+    def load_root(self, key: str) -> Any:
+        """Load the file and return the value under its top-level `key` (or None)."""
+        parsed, data = self._load()
+        if not parsed:
             return None
         if not isinstance(data, dict) or key not in data:
             self.error(None, f"expected a top-level '{key}:'")
             return None
         return data[key]
+
+    def load_mapping(self, allowed: set[str], expected: str) -> Node | None:
+        """The file's top-level mapping, its unknown keys reported; None (the problem recorded) if the
+        file is broken or holds something else. `expected` says what it should hold."""
+        parsed, root = self._load()
+        if not parsed:
+            return None
+        if not isinstance(root, Node):
+            self.error(None, f"expected {expected}")
+            return None
+        self.unknown_keys(root, allowed)
+        return root
 
     def error(self, node: Any, message: str, key: str | None = None, line: int | None = None) -> None:
         """Record a problem at the line of `node` (or of its `key`)."""
