@@ -195,7 +195,9 @@ def _small_copy(tmp_path: Path) -> KnowledgeBase:
     shutil.copytree(load_knowledge().folder, tmp_path / "kb")
     kb = load_knowledge(tmp_path / "kb")
     keep = ("toes-calf-cramps", "hips-forward", kb.red_flags.entry)
-    return dataclasses.replace(kb, entries={k: kb.entries[k] for k in keep}, off_topic=kb.off_topic[:3])
+    messages = tuple(m for m in kb.messages if set(m.entries) & set(keep))[:6]
+    small = {k: kb.entries[k] for k in keep}
+    return dataclasses.replace(kb, entries=small, off_topic=kb.off_topic[:3], messages=messages)
 
 
 def _no_match(path: Path) -> None:
