@@ -8,6 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.knowledge import ANSWER_LIMIT, DEFAULT_DIR, load_knowledge
 from bot.yamlfile import KnowledgeError
@@ -183,3 +186,31 @@ def test_bad_messages_name_file_and_line(kb_copy: Path) -> None:
     assert any(p.startswith(f"{path}:12:") and "not off-topic" in p for p in problems), problems
     path.write_text("- just a list\n")
     assert any(p.startswith(f"{path}:1:") and "in_scope" in p for p in _problems(kb_copy))
+
+
+_yaml_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    value=st.one_of(
+        _yaml_values,
+        st.fixed_dictionaries({"in_scope": _yaml_values, "off_topic": _yaml_values}),
+        st.fixed_dictionaries(
+            {"in_scope": st.lists(st.fixed_dictionaries({"q": _yaml_values, "expect": _yaml_values}))}
+        ),
+    )
+)
+def test_any_messages_yaml_loads_or_is_refused_with_its_file_named(kb_copy: Path, value: object) -> None:
+    path = kb_copy / "messages.yaml"
+    path.write_text(yaml.safe_dump(value, allow_unicode=True))
+    try:
+        kb = load_knowledge(kb_copy)
+    except KnowledgeError as exc:
+        assert exc.problems and all(p.path == path for p in exc.problems), exc.problems
+    else:
+        assert all(m.text and all(e in kb.entries for e in m.entries) for m in kb.messages)
