@@ -13,22 +13,29 @@ hamcoach broadcast "TEXT"     send a site update to every subscriber (--resume f
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.checkins import load_checkins
 from bot.config import Config, ConfigError
 from bot.knowledge import MESSAGE_LIMIT, load_knowledge
 from bot.minilm import MODEL_REQUIREMENT, ModelMissing
+from bot.pronunciations import load_pronunciations
 from bot.qa import answer_replies
 from bot.retrieval import Index
 from bot.semantic import SHIPPED, missing_from_shipped, stale_shipped_classifier, write_shipped
 from bot.session import load_flow
+from bot.voice_feature import sentences
 from bot.yamlfile import KnowledgeError
+
+if TYPE_CHECKING:
+    from bot.voice import Transcript
 
 log = logging.getLogger("hamcoach")
 
@@ -42,8 +49,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--api-base-url", help="Bot API base URL (env HAMCOACH_API_BASE_URL)")
     sub.add_parser("chat", help="talk to the bot in this terminal (reads a pipe too)")
     ask = sub.add_parser("ask", help="answer one question, or one per line from stdin with '-'")
-    ask.add_argument("question", help="the question, or '-' to read questions from stdin")
+    ask.add_argument("question", nargs="?", help="the question, or '-' to read questions from stdin")
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    ask.add_argument("--voice", type=Path, metavar="FILE", help="ask what a voice note (any audio file) says")
+    hear = sub.add_parser("transcribe", help="what a voice note (any audio file) says")
+    hear.add_argument("file", type=Path, help="the audio file (OGG/Opus voice notes, WAV, MP3, ...)")
+    hear.add_argument("--json", action="store_true", help='print {"text", "seconds", "backend"}')
     check = sub.add_parser("check", help="validate a knowledge folder; exit 1 with file:line problems")
     check.add_argument("dir", nargs="?", type=Path, help="folder to check (default: the configured one)")
     vectors = sub.add_parser(
@@ -88,11 +99,53 @@ def cmd_ask(config: Config, question: str, as_json: bool, stdin: Iterable[str]) 
     return 0
 
 
+def _transcribe(config: Config, path: Path) -> Transcript | None:
+    """What an audio file says, or None after telling stderr why it cannot be used."""
+    from bot.voice import Ears, VoiceError
+
+    kb = load_knowledge(config.knowledge)
+    ears = Ears(sentences(kb), load_pronunciations(config.knowledge), config.voice_max_seconds)
+    try:
+        return ears.hear(path.read_bytes())
+    except OSError as exc:
+        print(f"hamcoach: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+    except VoiceError as exc:
+        why = f"longer than {config.voice_max_seconds:g} s" if exc.reason == "too_long" else str(exc)
+        print(f"hamcoach: cannot use {path} as a voice note: {why}", file=sys.stderr)
+    return None
+
+
+def cmd_transcribe(config: Config, path: Path, as_json: bool) -> int:
+    """`transcribe FILE [--json]`: the words, or DESIGN.md's {"text", "seconds", "backend"}."""
+    transcript = _transcribe(config, path)
+    if transcript is None:
+        return 1
+    if as_json:
+        print(json.dumps(dataclasses.asdict(transcript), ensure_ascii=False))
+    else:
+        print(transcript.text)
+    return 0
+
+
+def cmd_ask_voice(config: Config, path: Path, as_json: bool) -> int:
+    """`ask --voice FILE`: what `ask` prints for the words the file says."""
+    transcript = _transcribe(config, path)
+    if transcript is None:
+        return 1
+    if not transcript.text:
+        print("hamcoach: heard no words in that file", file=sys.stderr)
+        return 1
+    if not as_json:
+        print(f"(heard: {transcript.text})")
+    return cmd_ask(config, transcript.text, as_json, iter(()))
+
+
 def cmd_check(folder: Path) -> int:
     try:
         kb = load_knowledge(folder)
         load_checkins(folder, set(kb.sources))
         load_flow(folder)
+        load_pronunciations(folder)
     except KnowledgeError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -188,8 +241,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_check(args.dir or config.knowledge)
         if args.command == "vectors":
             return cmd_vectors(args.dir or config.knowledge)
+        if args.command == "ask" and args.voice is not None:
+            return cmd_ask_voice(config, args.voice, args.json)
         if args.command == "ask":
+            if args.question is None:
+                print("hamcoach: ask needs a question, '-' (one per line on stdin) or --voice FILE")
+                return 2
             return cmd_ask(config, args.question, args.json, sys.stdin)
+        if args.command == "transcribe":
+            return cmd_transcribe(config, args.file, args.json)
         if args.command == "status":
             return cmd_status(config, args.json)
         if args.command == "unanswered":

@@ -12,11 +12,13 @@ from bot import (
     qa,
     session_feature,
     session_store,
+    voice_feature,
 )
 from bot.checkins import load_checkins
 from bot.config import Config
 from bot.conversation import Clock, Coach, NullScheduler, Scheduler, utcnow
 from bot.knowledge import load_knowledge
+from bot.pronunciations import load_pronunciations
 from bot.retrieval import Index
 from bot.session import load_flow
 from bot.store import Store
@@ -31,6 +33,7 @@ def build_coach(config: Config, *, clock: Clock = utcnow, scheduler: Scheduler |
     kb = load_knowledge(config.knowledge)
     checkin_plan = load_checkins(config.knowledge, set(kb.sources))
     session_flow = load_flow(config.knowledge)
+    pronunciations = load_pronunciations(config.knowledge)
     store = Store(
         config.db,
         extra=[checkin_store.migrations, session_store.migrations, broadcast.migrations, feed.migrations],
@@ -44,6 +47,7 @@ def build_coach(config: Config, *, clock: Clock = utcnow, scheduler: Scheduler |
     sessions = session_feature.register(coach, session_flow)
     checkin_feature.register(coach, checkin_plan)
     broadcast_feature.register(coach)
+    voice_feature.register(coach, pronunciations)  # last: it listens for the buttons registered above
     sessions.soreness_of = lambda user: checkins.latest_soreness(store, user, coach.clock())
     sessions.held_of = lambda user: checkins.held(store, user)
     return coach

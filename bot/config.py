@@ -47,6 +47,7 @@ SETTINGS: tuple[Setting, ...] = (
         "6",
         "A check-in missed while the bot was down is sent if less late than this.",
     ),
+    Setting("HAMCOACH_VOICE_MAX_SECONDS", "60", "Longest voice note transcribed, in seconds."),
 )
 
 
@@ -63,6 +64,7 @@ class Config:
     feed_minutes: float = 30.0
     broadcast_rate: float = 25.0
     checkin_grace_hours: float = 6.0
+    voice_max_seconds: float = 60.0
     token: str = ""
 
     def __repr__(self) -> str:
@@ -89,6 +91,7 @@ class Config:
             feed_minutes=_positive(value, "HAMCOACH_FEED_MINUTES"),
             broadcast_rate=_positive(value, "HAMCOACH_BROADCAST_RATE"),
             checkin_grace_hours=_positive(value, "HAMCOACH_CHECKIN_GRACE_HOURS"),
+            voice_max_seconds=_positive(value, "HAMCOACH_VOICE_MAX_SECONDS"),
             db=Path(value["HAMCOACH_DB"] or "hamcoach.db"),
             knowledge=Path(value["HAMCOACH_KNOWLEDGE"] or DEFAULT_DIR),
             api_base_url=base,

@@ -7,6 +7,7 @@ so adding a feature never means touching an adapter.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,11 +19,13 @@ from bot.knowledge import KnowledgeBase
 from bot.render import Button, Reply
 from bot.retrieval import Index
 from bot.store import Store
+from bot.texts import fill
 
 log = logging.getLogger(__name__)
 
 Kind = Literal["text", "button", "edited", "unsupported", "voice"]
 Clock = Callable[[], datetime]
+Ears = Callable[[bytes], "Heard"]
 
 
 def utcnow() -> datetime:
@@ -38,6 +41,15 @@ class Incoming:
     kind: Kind = "text"
     text: str = ""
     first_name: str = ""
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What a voice note said (maybe nothing), or why it could not be used: `problem` names the text
+    `voice_<problem>` of texts.yaml ("unreadable", "too_long")."""
+
+    text: str = ""
+    problem: str = ""
 
 
 @dataclass(frozen=True)
@@ -107,6 +119,7 @@ class Coach:
     start_buttons: list[Button] = field(default_factory=list)
     fallback_text: Handler | None = None
     listeners: dict[str, list[Listener]] = field(default_factory=dict)
+    ears: Ears | None = None  # set by bot/voice_feature.py
 
     def command(self, name: str, description: str, menu: bool = True) -> Callable[[Handler], Handler]:
         """Decorator registering `/name`."""
@@ -162,6 +175,29 @@ class Coach:
                 return replies
         assert self.fallback_text is not None, "the Q&A feature registers the fallback"
         return self.fallback_text(msg, text)
+
+    def listen(self, audio: bytes) -> Heard:
+        """What a voice note says (`audio`: the file's bytes, any format FFmpeg reads). Slow (about
+        0.1 s per second of speech) and free of the database, so adapters run it off their event loop;
+        then `hear` answers."""
+        if self.ears is None:
+            return Heard(problem="unsupported")
+        return self.ears(audio)
+
+    def hear(self, msg: Incoming, heard: Heard) -> list[Reply]:
+        """The reply to a voice note: what was heard, then the reply to those words as if typed, so a
+        voice note can ask a question, log reps mid-session or answer a check-in alike."""
+        self.store.touch_user(msg.user_id, msg.chat_id, msg.first_name, self.clock())
+        texts = self.kb.texts
+        if heard.problem == "unsupported":
+            return [Reply.plain(texts["unsupported"])]
+        if heard.problem:
+            seconds = f"{self.config.voice_max_seconds:g}"
+            return [Reply.plain(fill(texts[f"voice_{heard.problem}"], seconds=seconds))]
+        if not heard.text:
+            return [Reply.plain(texts["voice_unclear"])]
+        said = Reply.plain(fill(texts["voice_heard"], text=heard.text))
+        return [said, *self.handle(dataclasses.replace(msg, kind="text", text=heard.text))]
 
     def stale(self) -> list[Reply]:
         """The reply to a button this build no longer knows (an old message), with fresh buttons."""

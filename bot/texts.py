@@ -31,6 +31,10 @@ REQUIRED = (
     "not_admin",
     "button_subscribe",
     "button_unsubscribe",
+    "voice_heard",
+    "voice_unclear",
+    "voice_unreadable",
+    "voice_too_long",
 )
 
 

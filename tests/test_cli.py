@@ -145,7 +145,7 @@ def test_every_setting_and_command_is_documented() -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     for setting in SETTINGS:
         assert setting.env in readme, setting.env
-    commands = ("chat", "ask", "check", "vectors", "status", "run", "unanswered", "broadcast")
+    commands = ("chat", "ask", "check", "vectors", "status", "run", "unanswered", "broadcast", "transcribe")
     for command in (f"hamcoach {c}" for c in commands):
         assert command in readme, command
 

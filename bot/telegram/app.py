@@ -50,6 +50,7 @@ def build_application(
     app.add_handler(MessageHandler(message & (filters.TEXT | filters.COMMAND), handlers.on_text))
     app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.TEXT, handlers.on_edited))
     app.add_handler(CallbackQueryHandler(handlers.on_button))
+    app.add_handler(MessageHandler(message & (filters.VOICE | filters.AUDIO), handlers.on_voice))
     app.add_handler(MessageHandler(message, handlers.on_unsupported))
     app.add_error_handler(handlers.on_error)
     return app
