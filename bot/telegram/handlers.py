@@ -17,6 +17,8 @@ from bot.texts import fill
 
 log = logging.getLogger(__name__)
 
+MAX_DOWNLOAD = 20 * 1024 * 1024  # the most the Bot API lets a bot download
+
 
 def coach_of(context: ContextTypes.DEFAULT_TYPE) -> Coach:
     coach: Coach = context.application.bot_data["coach"]
@@ -57,7 +59,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_voice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A voice note (or an audio file): downloaded, heard off the event loop (recognition takes about
     0.1 s per second of speech, and other chats must not wait), then answered like typed text. One
-    longer than HAMCOACH_VOICE_MAX_SECONDS by Telegram's own count is refused without downloading."""
+    longer than HAMCOACH_VOICE_MAX_SECONDS by Telegram's own count, or too big for the Bot API to hand
+    over, is refused without downloading."""
     message, user, chat = update.message, update.effective_user, update.effective_chat
     if message is None or user is None or chat is None:
         return
@@ -68,7 +71,7 @@ async def on_voice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     limit = coach.config.voice_max_seconds
     duration = audio.duration  # an int of seconds, or a timedelta with PTB_TIMEDELTA set
     seconds = duration.total_seconds() if isinstance(duration, timedelta) else float(duration or 0)
-    if seconds > limit:
+    if seconds > limit or (audio.file_size or 0) > MAX_DOWNLOAD:
         text = fill(coach.kb.texts["voice_too_long"], seconds=f"{limit:g}")
         await send_replies(context.bot, chat.id, [Reply.plain(text)])
         return
