@@ -6,6 +6,7 @@ tests/test_config.py checks that every setting here is documented in README.md.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -48,6 +49,11 @@ SETTINGS: tuple[Setting, ...] = (
         "A check-in missed while the bot was down is sent if less late than this.",
     ),
     Setting("HAMCOACH_VOICE_MAX_SECONDS", "60", "Longest voice note transcribed, in seconds."),
+    Setting("HAMCOACH_WEBHOOK_URL", "", "Public HTTPS URL for a webhook; empty means long polling."),
+    Setting(
+        "HAMCOACH_WEBHOOK_SECRET", "", "Secret Telegram sends with each webhook call; required with a URL."
+    ),
+    Setting("HAMCOACH_WEBHOOK_LISTEN", "127.0.0.1:8080", "host:port the webhook server listens on."),
 )
 
 
@@ -65,10 +71,14 @@ class Config:
     broadcast_rate: float = 25.0
     checkin_grace_hours: float = 6.0
     voice_max_seconds: float = 60.0
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    webhook_listen: tuple[str, int] = ("127.0.0.1", 8080)
     token: str = ""
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.name != "token")
+        hidden = {"token", "webhook_secret"}
+        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.name not in hidden)
         return f"Config({shown}, token={'***' if self.token else ''!r})"
 
     @classmethod
@@ -85,7 +95,11 @@ class Config:
             admins = frozenset(int(x) for x in value["HAMCOACH_ADMIN_IDS"].replace(" ", "").split(",") if x)
         except ValueError as exc:
             raise ConfigError("HAMCOACH_ADMIN_IDS must be comma-separated numeric Telegram user ids") from exc
+        url, secret, listen = _webhook(value)
         return cls(
+            webhook_url=url,
+            webhook_secret=secret,
+            webhook_listen=listen,
             admin_ids=admins,
             feed_url=value["HAMCOACH_FEED_URL"],
             feed_minutes=_positive(value, "HAMCOACH_FEED_MINUTES"),
@@ -108,3 +122,24 @@ def _positive(value: Mapping[str, str], name: str) -> float:
     if not number > 0:
         raise ConfigError(f"{name} must be greater than 0, not {value[name]!r}")
     return number
+
+
+SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as a webhook secret_token
+
+
+def _webhook(value: Mapping[str, str]) -> tuple[str, str, tuple[str, int]]:
+    """(URL, secret, (host, port)) of the webhook settings, checked; Telegram only calls HTTPS URLs and
+    a webhook without a secret would take updates from anyone who finds the URL."""
+    url, secret = value["HAMCOACH_WEBHOOK_URL"], value["HAMCOACH_WEBHOOK_SECRET"]
+    if url and not url.startswith("https://"):
+        raise ConfigError(f"HAMCOACH_WEBHOOK_URL must start with https:// (Telegram's rule), not {url!r}")
+    if url and not SECRET.match(secret):
+        raise ConfigError(
+            "HAMCOACH_WEBHOOK_SECRET must be set with a webhook URL: 1-256 letters, digits, _ or -"
+        )
+    host, _, port = value["HAMCOACH_WEBHOOK_LISTEN"].rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(
+            f"HAMCOACH_WEBHOOK_LISTEN must be host:port, not {value['HAMCOACH_WEBHOOK_LISTEN']!r}"
+        )
+    return url, secret, (host, int(port))

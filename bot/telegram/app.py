@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
+from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
 from telegram.ext import (
@@ -64,13 +66,31 @@ async def _post_init(app: Application) -> None:
     broadcasting.start(app)
 
 
+def webhook_options(config: Config) -> dict[str, Any]:
+    """What `run_webhook` (and, in tests, `Updater.start_webhook`) gets: listen where the reverse proxy
+    forwards to, on the public URL's path, and accept only calls carrying the secret (PTB answers others
+    with 403)."""
+    host, port = config.webhook_listen
+    return {
+        "listen": host,
+        "port": port,
+        "url_path": urlsplit(config.webhook_url).path.lstrip("/"),
+        "webhook_url": config.webhook_url,
+        "secret_token": config.webhook_secret,
+        "allowed_updates": Update.ALL_TYPES,
+    }
+
+
 def run(config: Config) -> int:
-    """Long polling until Ctrl-C."""
+    """Long polling, or a webhook when HAMCOACH_WEBHOOK_URL is set, until Ctrl-C."""
     if not config.token:
         print("hamcoach: set TELEGRAM_BOT_TOKEN (from @BotFather) to run the bot", flush=True)
         return 2
     app = build_application(config)
     log.info("starting %r", config)
-    app.run_polling(allowed_updates=Update.ALL_TYPES)
+    if config.webhook_url:
+        app.run_webhook(**webhook_options(config))
+    else:
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
     app.bot_data["coach"].store.close()
     return 0
