@@ -52,8 +52,8 @@ class Transcript:
 
 
 def decode(data: bytes, max_seconds: float) -> np.ndarray:
-    """Mono 16 kHz 16-bit samples of the first audio stream; VoiceError if unreadable, silent-empty or
-    longer than `max_seconds` (decoding stops there, so a long file costs no more than a short one)."""
+    """Mono 16 kHz 16-bit samples of the first audio stream; VoiceError if unreadable, empty or longer
+    than `max_seconds` (decoding stops there, so a long file costs no more than a short one)."""
     if not data:
         raise VoiceError("unreadable", "no bytes")
     if len(data) > MAX_BYTES:
@@ -115,9 +115,8 @@ def language_model(sentences: Iterable[str], vocabulary: frozenset[str]) -> str:
 
 
 class Recogniser:
-    """One pocketsphinx decoder over the knowledge's language model. Building it takes about half a
-    second, so it is built on the first voice note, not at start-up; a lock keeps one utterance at a
-    time (a decoder is not thread-safe)."""
+    """One pocketsphinx decoder over the knowledge's language model (under a second to build); a lock
+    keeps one utterance at a time, since a decoder is not thread-safe."""
 
     def __init__(self, sentences: Iterable[str], pronunciations: dict[str, str]) -> None:
         known = known_words()
@@ -146,8 +145,8 @@ class Recogniser:
 
 
 class Ears:
-    """Decode, then recognise; the recogniser is built on the first voice note (about 0.9 s), so a bot
-    that never gets one never pays for it."""
+    """Decode, then recognise; the recogniser is built on the first voice note, so a bot that never
+    gets one never pays for it."""
 
     def __init__(self, sentences: list[str], pronunciations: dict[str, str], max_seconds: float) -> None:
         self.sentences = sentences
