@@ -178,7 +178,7 @@ class Coach:
 
     def listen(self, audio: bytes) -> Heard:
         """What a voice note says (`audio`: the file's bytes, any format FFmpeg reads). Slow (about
-        0.1 s per second of speech) and free of the database, so adapters run it off their event loop;
+        0.08 s per second of speech) and free of the database, so adapters run it off their event loop;
         then `hear` answers."""
         if self.ears is None:
             return Heard(problem="unsupported")

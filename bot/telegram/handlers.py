@@ -10,10 +10,8 @@ from datetime import timedelta
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.conversation import Coach, Incoming, Kind
-from bot.render import Reply
+from bot.conversation import Coach, Heard, Incoming, Kind
 from bot.telegram.send import send_replies
-from bot.texts import fill
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +56,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_voice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A voice note (or an audio file): downloaded, heard off the event loop (recognition takes about
-    0.1 s per second of speech, and other chats must not wait), then answered like typed text. One
+    0.08 s per second of speech, and other chats must not wait), then answered like typed text. One
     longer than HAMCOACH_VOICE_MAX_SECONDS by Telegram's own count, or too big for the Bot API to hand
     over, is refused without downloading."""
     message, user, chat = update.message, update.effective_user, update.effective_chat
@@ -68,15 +66,13 @@ async def on_voice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     audio = message.voice or message.audio
     if audio is None:
         return
-    limit = coach.config.voice_max_seconds
     duration = audio.duration  # an int of seconds, or a timedelta with PTB_TIMEDELTA set
     seconds = duration.total_seconds() if isinstance(duration, timedelta) else float(duration or 0)
-    if seconds > limit or (audio.file_size or 0) > MAX_DOWNLOAD:
-        text = fill(coach.kb.texts["voice_too_long"], seconds=f"{limit:g}")
-        await send_replies(context.bot, chat.id, [Reply.plain(text)])
-        return
-    data = bytes(await (await audio.get_file()).download_as_bytearray())
-    heard = await asyncio.to_thread(coach.listen, data)
+    if seconds > coach.config.voice_max_seconds or (audio.file_size or 0) > MAX_DOWNLOAD:
+        heard = Heard(problem="too_long")
+    else:
+        data = bytes(await (await audio.get_file()).download_as_bytearray())
+        heard = await asyncio.to_thread(coach.listen, data)
     incoming = Incoming(user.id, chat.id, "voice", "", user.first_name or "")
     await send_replies(context.bot, chat.id, coach.hear(incoming, heard))
 
