@@ -3,6 +3,7 @@
 hamcoach chat                 talk to the bot in this terminal
 hamcoach ask "where do my hips go?"
 hamcoach ask --json - < questions.txt
+hamcoach ask --voice note.ogg  (hamcoach transcribe note.ogg --json: just the words)
 hamcoach check knowledge/
 hamcoach vectors knowledge/   store the example questions' vectors after editing the knowledge
 hamcoach status --json
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from bot.checkins import load_checkins
 from bot.config import Config, ConfigError
-from bot.knowledge import MESSAGE_LIMIT, load_knowledge
+from bot.knowledge import MESSAGE_LIMIT, KnowledgeBase, load_knowledge
 from bot.minilm import MODEL_REQUIREMENT, ModelMissing
 from bot.pronunciations import load_pronunciations
 from bot.qa import answer_replies
@@ -90,8 +91,11 @@ def _answer_json(index: Index, question: str) -> dict[str, object]:
     }
 
 
-def cmd_ask(config: Config, question: str, as_json: bool, stdin: Iterable[str]) -> int:
-    index = Index(load_knowledge(config.knowledge), vector_db=config.db)
+def cmd_ask(
+    config: Config, question: str, as_json: bool, stdin: Iterable[str], kb: KnowledgeBase | None = None
+) -> int:
+    """`kb`: the knowledge when the caller has loaded it already (`ask --voice`)."""
+    index = Index(kb or load_knowledge(config.knowledge), vector_db=config.db)
     questions = (line.rstrip("\n") for line in stdin) if question == "-" else iter([question])
     for q in questions:
         result = _answer_json(index, q)
@@ -99,11 +103,10 @@ def cmd_ask(config: Config, question: str, as_json: bool, stdin: Iterable[str]) 
     return 0
 
 
-def _transcribe(config: Config, path: Path) -> Transcript | None:
+def _transcribe(config: Config, kb: KnowledgeBase, path: Path) -> Transcript | None:
     """What an audio file says, or None after telling stderr why it cannot be used."""
     from bot.voice import Ears, VoiceError
 
-    kb = load_knowledge(config.knowledge)
     ears = Ears(sentences(kb), load_pronunciations(config.knowledge), config.voice_max_seconds)
     try:
         return ears.hear(path.read_bytes())
@@ -117,7 +120,7 @@ def _transcribe(config: Config, path: Path) -> Transcript | None:
 
 def cmd_transcribe(config: Config, path: Path, as_json: bool) -> int:
     """`transcribe FILE [--json]`: the words, or DESIGN.md's {"text", "seconds", "backend"}."""
-    transcript = _transcribe(config, path)
+    transcript = _transcribe(config, load_knowledge(config.knowledge), path)
     if transcript is None:
         return 1
     if as_json:
@@ -129,7 +132,8 @@ def cmd_transcribe(config: Config, path: Path, as_json: bool) -> int:
 
 def cmd_ask_voice(config: Config, path: Path, as_json: bool) -> int:
     """`ask --voice FILE`: what `ask` prints for the words the file says."""
-    transcript = _transcribe(config, path)
+    kb = load_knowledge(config.knowledge)
+    transcript = _transcribe(config, kb, path)
     if transcript is None:
         return 1
     if not transcript.text:
@@ -137,7 +141,7 @@ def cmd_ask_voice(config: Config, path: Path, as_json: bool) -> int:
         return 1
     if not as_json:
         print(f"(heard: {transcript.text})")
-    return cmd_ask(config, transcript.text, as_json, iter(()))
+    return cmd_ask(config, transcript.text, as_json, iter(()), kb)
 
 
 def cmd_check(folder: Path) -> int:
