@@ -12,10 +12,9 @@ from telegram.ext import ContextTypes
 
 from bot.conversation import Coach, Heard, Incoming, Kind
 from bot.telegram.send import send_replies
+from bot.voice import MAX_BYTES
 
 log = logging.getLogger(__name__)
-
-MAX_DOWNLOAD = 20 * 1024 * 1024  # the most the Bot API lets a bot download
 
 
 def coach_of(context: ContextTypes.DEFAULT_TYPE) -> Coach:
@@ -68,7 +67,7 @@ async def on_voice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     duration = audio.duration  # an int of seconds, or a timedelta with PTB_TIMEDELTA set
     seconds = duration.total_seconds() if isinstance(duration, timedelta) else float(duration or 0)
-    if seconds > coach.config.voice_max_seconds or (audio.file_size or 0) > MAX_DOWNLOAD:
+    if seconds > coach.config.voice_max_seconds or (audio.file_size or 0) > MAX_BYTES:
         heard = Heard(problem="too_long")
     else:
         data = bytes(await (await audio.get_file()).download_as_bytearray())
