@@ -26,7 +26,7 @@ from bot.knowledge import load_knowledge
 from bot.pronunciations import load_pronunciations
 from bot.retrieval import Index
 from bot.textnorm import words
-from bot.voice import SAMPLE_RATE, Ears, decode, has_speech
+from bot.voice import SAMPLE_RATE, Ears, decode, has_speech, utterance
 from bot.voice_feature import sentences
 from tests.data.voice.make import speak, to_ogg_opus
 
@@ -46,18 +46,8 @@ def general_model(notes: list[bytes]) -> list[str]:
     from pocketsphinx import Decoder
 
     decoder = Decoder(samprate=SAMPLE_RATE, loglevel="FATAL")
-    out = []
-    for note in notes:
-        samples = decode(note, 60)
-        if not has_speech(samples):
-            out.append("")
-            continue
-        decoder.start_utt()
-        decoder.process_raw(samples.tobytes(), full_utt=True)
-        decoder.end_utt()
-        hypothesis = decoder.hyp()
-        out.append(hypothesis.hypstr if hypothesis else "")
-    return out
+    samples = [decode(note, 60) for note in notes]
+    return [utterance(decoder, s) if has_speech(s) else "" for s in samples]
 
 
 def main() -> None:

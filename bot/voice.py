@@ -92,6 +92,15 @@ def has_speech(samples: np.ndarray) -> bool:
     return speech * vad.frame_length >= MIN_SPEECH_SECONDS
 
 
+def utterance(decoder: Decoder, samples: np.ndarray) -> str:
+    """The words a pocketsphinx decoder hears in one utterance, spaced once."""
+    decoder.start_utt()
+    decoder.process_raw(samples.astype(np.int16).tobytes(), full_utt=True)
+    decoder.end_utt()
+    hypothesis = decoder.hyp()
+    return " ".join((hypothesis.hypstr if hypothesis else "").split())
+
+
 def known_words() -> frozenset[str]:
     """Every word of the pronouncing dictionary bundled with pocketsphinx."""
     with DICTIONARY.open(encoding="utf-8") as lines:
@@ -136,11 +145,7 @@ class Recogniser:
 
     def transcribe(self, samples: np.ndarray) -> Transcript:
         with self.lock:
-            self.decoder.start_utt()
-            self.decoder.process_raw(samples.astype(np.int16).tobytes(), full_utt=True)
-            self.decoder.end_utt()
-            hypothesis = self.decoder.hyp()
-        text = " ".join((hypothesis.hypstr if hypothesis else "").split())
+            text = utterance(self.decoder, samples)
         return Transcript(text, round(len(samples) / SAMPLE_RATE, 2))
 
 
