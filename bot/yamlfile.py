@@ -40,8 +40,8 @@ class Node(dict[str, Any]):
     key_lines: dict[str, int]
 
 
-# libyaml's parser when PyYAML has it (the wheels do): four times faster on knowledge/messages.yaml, whose
-# 2,500 lines took 0.15 s of a start-up budgeted at 1 s with the pure-Python one.
+# libyaml's parser when PyYAML has it (the wheels do): eight times faster on knowledge/messages.yaml, whose
+# 2,500 lines took 0.15 s of a start-up budgeted at 1 s with the pure-Python one (0.02 s with libyaml).
 try:
     from yaml import CSafeLoader as _SafeLoader
 except ImportError:  # a PyYAML built without libyaml
