@@ -6,8 +6,8 @@ duplicated deliveries, and the sender's peak RSS.
 
 The fake server (tests/fakebot, stdlib threaded HTTP) runs in a child process, so it neither shares
 the GIL with the sender nor counts towards the sender's RSS; it answers 429 above `R` sends in any
-sliding second and above 1/s per chat. The sender is the production path: bot.broadcast.deliver with
-bot.telegram.broadcasting.make_send on a plain python-telegram-bot Bot, ledger in a SQLite file.
+sliding second and above 1/s per chat. The sender is the production path: bot.broadcasts.ledger.deliver with
+bot.adapters.telegram.broadcasting.make_send on a plain python-telegram-bot Bot, ledger in a SQLite file.
 Target (issue 5) for N=10,000, R=200: achieved/R >= 0.95, zero 429s, zero lost, zero duplicates.
 With --profile the sender's time is split into: waiting for the pacer, the HTTP call, ledger writes.
 """
@@ -77,12 +77,13 @@ class Profile:
 async def run(
     n: int, rate: int, token: str, base_url: str, db: Path, profile: Profile | None
 ) -> dict[str, Any]:
-    from bot import broadcast, feed
-    from bot.broadcast_text import prepare
+    from bot.adapters.telegram.broadcasting import broadcast_bot, make_send
+    from bot.broadcasts import feed
+    from bot.broadcasts import ledger as broadcast
+    from bot.broadcasts.text import prepare
     from bot.config import Config
-    from bot.conversation import utcnow
-    from bot.store import Store
-    from bot.telegram.broadcasting import broadcast_bot, make_send
+    from bot.core.coach import utcnow
+    from bot.storage.database import Store
 
     store = Store(db, extra=[broadcast.migrations, feed.migrations])
     fill(store, n)

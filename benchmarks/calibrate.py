@@ -1,8 +1,8 @@
-"""Fit bot/confidence.py's weights and choose its threshold: when is the top entry likely right?
+"""Fit bot/answering/confidence.py's weights and choose its threshold: when is the top entry likely right?
 
     .venv/bin/python benchmarks/calibrate.py
 
-The examples are the messages of knowledge/messages.yaml and the tuning half of tests/data/eval.yaml
+The examples are the messages of bot/knowledge/data/messages.yaml and the tuning half of tests/data/eval.yaml
 (never a held-out set): each becomes the retriever's signals for its top entry, labelled 1 if that
 entry is right and 0 if it is wrong or the message is off-topic. The messages also teach the bot, so
 each is scored by a bot that learned from the other nine tenths of them (a bot that had learned the
@@ -14,7 +14,7 @@ logistic regression (Newton's method, numpy) is then fitted:
   abstention. That sum has been flat from about 0.35 to 0.6, and rules that chose inside the flat
   stretch proved fragile: "the lowest threshold with 98% abstention" chose 0.35 once, and fresh sets
   then abstained on only 94%;
-- on everything, printing WEIGHTS, BIAS and ANSWER_AT to paste into bot/confidence.py.
+- on everything, printing WEIGHTS, BIAS and ANSWER_AT to paste into bot/answering/confidence.py.
 """
 
 from __future__ import annotations
@@ -28,11 +28,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot import confidence
-from bot.confidence import Signals
-from bot.evaluation import Case, load_cases, split
-from bot.knowledge import KnowledgeBase, load_knowledge
-from bot.retrieval import Index
+from bot.answering import confidence
+from bot.answering.confidence import Signals
+from bot.answering.evaluation import Case, load_cases, split
+from bot.answering.index import Index
+from bot.knowledge.base import KnowledgeBase, load_knowledge
+from tests.data import EVAL_FILE
 
 PENALTY = 0.1  # L2 on the weights, not the bias
 FOLDS = 10
@@ -164,7 +165,7 @@ def sweep(data: list[Example], probs: list[float | None], red_flag_entry: str) -
 def main() -> None:
     kb = load_knowledge()
     flag = kb.red_flags.entry
-    tune, _ = split(load_cases())
+    tune, _ = split(load_cases(EVAL_FILE))
     tuning = examples(Index(kb), tune)
     messages = message_examples(kb)
     everything = tuning + messages
@@ -177,7 +178,7 @@ def main() -> None:
 
     x, y = matrix(everything)
     weights, bias = fit(x, y)
-    print(f"\nfitted on all {len(y)} examples; for bot/confidence.py:")
+    print(f"\nfitted on all {len(y)} examples; for bot/answering/confidence.py:")
     print("WEIGHTS = (" + ", ".join(f"{w:.4f}" for w in weights) + ")")
     print(f"BIAS = {bias:.4f}")
     print(f"ANSWER_AT = {threshold}")

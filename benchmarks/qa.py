@@ -3,7 +3,7 @@ vectors cost against the lexical retriever alone.
 
     .venv/bin/python benchmarks/qa.py [--rounds N] [--grow N]
 
-Start-up is timed in a fresh Python process (imports included): with knowledge/vectors.npz (a first
+Start-up is timed in a fresh Python process (imports included): with bot/knowledge/data/vectors.npz (a first
 start on a fresh machine), then on a copy of the knowledge without it, once with an empty database
 (every text encoded) and once with the vectors that first start left in the database.
 Latency is for questions the index has not seen before (its per-question caches are new each round),
@@ -27,10 +27,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.evaluation import load_cases
-from bot.knowledge import KnowledgeBase, load_knowledge
-from bot.retrieval import Index
-from bot.semantic import SHIPPED
+from bot.answering.evaluation import load_cases
+from bot.answering.index import Index
+from bot.answering.vectors.semantic import SHIPPED
+from bot.knowledge.base import DEFAULT_DIR, KnowledgeBase, load_knowledge
+from tests.data import EVAL_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,8 +39,8 @@ STARTUP = """
 import json, sys, time
 t0 = time.perf_counter()
 from pathlib import Path
-from bot.knowledge import load_knowledge
-from bot.retrieval import Index
+from bot.knowledge.base import load_knowledge
+from bot.answering.index import Index
 kb = load_knowledge(Path(sys.argv[2]))
 t1 = time.perf_counter()
 Index(kb, vector_db=Path(sys.argv[1]))
@@ -77,12 +78,12 @@ def startup() -> list[tuple[str, dict[str, float]]]:
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        shipped = timed(folder / "a.db", ROOT / "knowledge")
-        shutil.copytree(ROOT / "knowledge", folder / "kb", ignore=shutil.ignore_patterns(SHIPPED))
+        shipped = timed(folder / "a.db", DEFAULT_DIR)
+        shutil.copytree(DEFAULT_DIR, folder / "kb", ignore=shutil.ignore_patterns(SHIPPED))
         cold = timed(folder / "b.db", folder / "kb")
         warm = timed(folder / "b.db", folder / "kb")
     return [
-        ("with knowledge/vectors.npz", shipped),
+        ("with bot/knowledge/data/vectors.npz", shipped),
         ("without it, nothing cached", cold),
         ("without it, cached in the db", warm),
     ]
@@ -116,7 +117,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--grow", type=int, default=100)
     args = parser.parse_args()
-    questions = [c.question for c in load_cases()]
+    questions = [c.question for c in load_cases(EVAL_FILE)]
 
     for name, r in startup():
         total = r["load"] + r["index"]

@@ -34,7 +34,7 @@ def fill_database(db: Path, count: int, first_due: datetime, spread: timedelta, 
     """`count` pending 24-hour check-ins, one user each, due evenly over `spread` from `first_due`."""
     from bot.app import build_coach
     from bot.config import Config
-    from bot.store import stamp
+    from bot.storage.database import stamp
 
     config = dataclasses.replace(Config.from_env({}), db=db)
     coach = build_coach(config)
@@ -67,8 +67,8 @@ def fill_database(db: Path, count: int, first_due: datetime, spread: timedelta, 
 def child_startup(db: str, base_url: str, token: str) -> None:
     """In a fresh process: build the Application and rebuild timers, as `hamcoach run` does at start."""
     started = time.perf_counter()
+    from bot.adapters.telegram.app import build_application
     from bot.config import Config
-    from bot.telegram.app import build_application
 
     env = {"HAMCOACH_DB": db, "HAMCOACH_API_BASE_URL": base_url, "TELEGRAM_BOT_TOKEN": token}
     config = Config.from_env(env)

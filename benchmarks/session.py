@@ -63,7 +63,7 @@ class Bot:
             self.ready.set()
 
     async def main(self) -> None:
-        from bot.telegram.app import build_application
+        from bot.adapters.telegram.app import build_application
 
         self.loop, self.stop = asyncio.get_running_loop(), asyncio.Event()
         app = build_application(

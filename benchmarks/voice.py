@@ -21,13 +21,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.evaluation import Case, load_cases, split
-from bot.knowledge import load_knowledge
-from bot.pronunciations import load_pronunciations
-from bot.retrieval import Index
-from bot.textnorm import words
-from bot.voice import SAMPLE_RATE, Ears, decode, has_speech, utterance
-from bot.voice_feature import sentences
+from bot.answering.evaluation import Case, load_cases, split
+from bot.answering.index import Index
+from bot.core.textnorm import words
+from bot.knowledge.base import load_knowledge
+from bot.voice.feature import sentences
+from bot.voice.pronunciations import load_pronunciations
+from bot.voice.recogniser import SAMPLE_RATE, Ears, decode, has_speech, utterance
+from tests.data import EVAL_FILE
 from tests.data.voice.make import speak, to_ogg_opus
 
 
@@ -58,7 +59,7 @@ def main() -> None:
         sys.exit("benchmarks/voice.py needs espeak-ng (apt install espeak-ng) to speak the questions")
     kb = load_knowledge()
     index = Index(kb)
-    cases = [c for c in split(load_cases())[0] if c.expect][: args.count]
+    cases = [c for c in split(load_cases(EVAL_FILE))[0] if c.expect][: args.count]
     notes = [to_ogg_opus(*speak(c.question)) for c in cases]
 
     started = time.perf_counter()

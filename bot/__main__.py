@@ -23,20 +23,25 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.checkins import load_checkins
+from bot.answering.feature import answer_replies
+from bot.answering.index import Index
+from bot.answering.vectors.encoder import MODEL_REQUIREMENT, ModelMissing
+from bot.answering.vectors.semantic import (
+    SHIPPED,
+    missing_from_shipped,
+    stale_shipped_classifier,
+    write_shipped,
+)
+from bot.checkins.policy import load_checkins
 from bot.config import Config, ConfigError
-from bot.knowledge import MESSAGE_LIMIT, KnowledgeBase, load_knowledge
-from bot.minilm import MODEL_REQUIREMENT, ModelMissing
-from bot.pronunciations import load_pronunciations
-from bot.qa import answer_replies
-from bot.retrieval import Index
-from bot.semantic import SHIPPED, missing_from_shipped, stale_shipped_classifier, write_shipped
-from bot.session import load_flow
-from bot.voice_feature import sentences
-from bot.yamlfile import KnowledgeError
+from bot.knowledge.base import MESSAGE_LIMIT, KnowledgeBase, load_knowledge
+from bot.knowledge.yamlfile import KnowledgeError
+from bot.session.flow import load_flow
+from bot.voice.feature import sentences
+from bot.voice.pronunciations import load_pronunciations
 
 if TYPE_CHECKING:
-    from bot.voice import Transcript
+    from bot.voice.recogniser import Transcript
 
 log = logging.getLogger("hamcoach")
 
@@ -67,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     gaps = sub.add_parser("unanswered", help="recent questions the bot could not answer (for the coach)")
     gaps.add_argument("--limit", type=int, default=50, help="how many, newest first (default 50)")
     gaps.add_argument(
-        "--yaml", action="store_true", help="print them ready to file in knowledge/messages.yaml, each once"
+        "--yaml", action="store_true", help="print them ready to file in messages.yaml, each once"
     )
     cast = sub.add_parser("broadcast", help="send a site update to every subscriber (TELEGRAM_BOT_TOKEN)")
     cast.add_argument("text", nargs="?", help="the update (Telegram HTML: b, i, u, s, a, code, pre)")
@@ -105,7 +110,7 @@ def cmd_ask(
 
 def _transcribe(config: Config, kb: KnowledgeBase, path: Path) -> Transcript | None:
     """What an audio file says, or None after telling stderr why it cannot be used."""
-    from bot.voice import Ears, VoiceError
+    from bot.voice.recogniser import Ears, VoiceError
 
     ears = Ears(sentences(kb), load_pronunciations(config.knowledge), config.voice_max_seconds)
     try:
@@ -184,7 +189,7 @@ def cmd_vectors(folder: Path) -> int:
 
 
 def cmd_status(config: Config, as_json: bool) -> int:
-    from bot.store import Store
+    from bot.storage.database import Store
 
     store = Store(config.db)
     counts = store.status()
@@ -198,15 +203,15 @@ def cmd_status(config: Config, as_json: bool) -> int:
 
 
 MESSAGES_TEMPLATE = """\
-# For knowledge/messages.yaml: paste under `in_scope:` and put the id of the entry that answers each
+# For bot/knowledge/data/messages.yaml: paste under `in_scope:` and put the id of the entry that answers each
 # message in its `expect` (or move the text under `off_topic:`), then run `hamcoach check` and
 # `hamcoach vectors`. An empty `expect` is refused, so nothing is filed by accident."""
 
 
 def cmd_unanswered(config: Config, limit: int, as_yaml: bool = False) -> int:
     """What people asked that the knowledge did not cover: material for new entries, example questions or
-    knowledge/messages.yaml (`--yaml` prints them in its format, each distinct message once)."""
-    from bot.store import Store
+    bot/knowledge/data/messages.yaml (`--yaml` prints them in its format, each distinct message once)."""
+    from bot.storage.database import Store
 
     store = Store(config.db)
     rows = store.unanswered(limit)
@@ -259,15 +264,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "unanswered":
             return cmd_unanswered(config, max(1, args.limit), args.yaml)
         if args.command == "chat":
-            from bot.terminal import chat
+            from bot.adapters.terminal import chat
 
             return chat(config, sys.stdin, sys.stdout)
         if args.command == "run":
-            from bot.telegram.app import run
+            from bot.adapters.telegram.app import run
 
             return run(config)
         if args.command == "broadcast":
-            from bot.telegram.broadcasting import cli
+            from bot.adapters.telegram.broadcasting import cli
 
             return cli(config, args.text, args.resume, args.json)
     except KnowledgeError as exc:

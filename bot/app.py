@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-from bot import (
-    broadcast,
-    broadcast_feature,
-    checkin_feature,
-    checkin_store,
-    checkins,
-    feed,
-    qa,
-    session_feature,
-    session_store,
-    voice_feature,
-)
-from bot.checkins import load_checkins
+from bot.answering import feature as qa
+from bot.answering.index import Index
+from bot.broadcasts import feature as broadcast_feature
+from bot.broadcasts import feed
+from bot.broadcasts import ledger as broadcast
+from bot.checkins import feature as checkin_feature
+from bot.checkins import policy as checkins
+from bot.checkins import store as checkin_store
+from bot.checkins.policy import load_checkins
 from bot.config import Config
-from bot.conversation import Clock, Coach, NullScheduler, Scheduler, utcnow
-from bot.knowledge import load_knowledge
-from bot.pronunciations import load_pronunciations
-from bot.retrieval import Index
-from bot.session import load_flow
-from bot.store import Store
+from bot.core.coach import Clock, Coach, NullScheduler, Scheduler, utcnow
+from bot.knowledge.base import load_knowledge
+from bot.session import feature as session_feature
+from bot.session import store as session_store
+from bot.session.flow import load_flow
+from bot.storage.database import Store
+from bot.voice import feature as voice_feature
+from bot.voice.pronunciations import load_pronunciations
 
 
 def build_coach(config: Config, *, clock: Clock = utcnow, scheduler: Scheduler | None = None) -> Coach:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from bot.knowledge import DEFAULT_DIR
+from bot.knowledge.base import DEFAULT_DIR
 
 
 class ConfigError(ValueError):

@@ -16,8 +16,8 @@ from telegram.ext import Application
 
 from bot.app import build_coach
 from bot.config import Config
-from bot.conversation import Coach, Incoming
-from bot.render import Reply
+from bot.core.coach import Coach, Incoming
+from bot.core.reply import Reply
 from tests.fakebot import FakeBotApi
 
 USER = 1001
@@ -91,7 +91,7 @@ def button_data(replies: list[Reply], label: str) -> str:
 @asynccontextmanager
 async def running_bot(api: FakeBotApi, config: Config, clock: Any = None) -> AsyncIterator[Application]:
     """Start the real Application (long polling) against the fake server, stop it afterwards."""
-    from bot.telegram.app import build_application
+    from bot.adapters.telegram.app import build_application
 
     config = dataclasses.replace(config, token=api.token, api_base_url=api.base_url)
     kwargs: dict[str, Any] = {"base_file_url": api.base_file_url}

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from bot.config import SETTINGS
+from bot.knowledge.base import DEFAULT_DIR
 
 
 def hamcoach(
@@ -121,7 +122,7 @@ def test_run_without_token_explains(tmp_path: Path) -> None:
 
 def test_check_notes_missing_vectors_and_the_vectors_command_stores_them(tmp_path: Path) -> None:
     folder = tmp_path / "knowledge"
-    shutil.copytree(Path(__file__).resolve().parent.parent / "knowledge", folder)
+    shutil.copytree(DEFAULT_DIR, folder)
     (folder / "vectors.npz").unlink()
     noted = hamcoach("check", str(folder))
     assert noted.returncode == 0, noted.stderr
@@ -152,7 +153,7 @@ def test_every_setting_and_command_is_documented() -> None:
 
 def test_vectors_into_a_folder_that_cannot_be_written_is_a_clear_error(tmp_path: Path) -> None:
     folder = tmp_path / "knowledge"
-    shutil.copytree(Path(__file__).resolve().parent.parent / "knowledge", folder)
+    shutil.copytree(DEFAULT_DIR, folder)
     (folder / "vectors.npz").unlink()
     (folder / "vectors.npz").mkdir()  # the file's place is taken: writing it must fail, even as root
     result = hamcoach("vectors", str(folder))
@@ -163,7 +164,7 @@ def test_vectors_into_a_folder_that_cannot_be_written_is_a_clear_error(tmp_path:
 
 def test_unanswered_yaml_files_into_messages_yaml_once_an_entry_is_named(tmp_path: Path) -> None:
     knowledge = tmp_path / "knowledge"
-    shutil.copytree(Path(__file__).resolve().parent.parent / "knowledge", knowledge)
+    shutil.copytree(DEFAULT_DIR, knowledge)
     env = {"HAMCOACH_DB": str(tmp_path / "u.db"), "HAMCOACH_KNOWLEDGE": str(knowledge)}
     asked = 'best bench program?\nbest   bench program?\nhow do i cook "rice"\x00 fast\n'
     hamcoach("chat", stdin=asked, env=env)

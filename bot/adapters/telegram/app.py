@@ -1,0 +1,96 @@
+"""Build the python-telegram-bot Application around the core; `hamcoach run` starts it."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.adapters.telegram import broadcasting, handlers
+from bot.adapters.telegram.jobs import rebuild
+from bot.adapters.telegram.ordering import PerChatUpdateProcessor
+from bot.app import build_coach
+from bot.config import Config
+from bot.core.coach import Clock, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def build_application(
+    config: Config,
+    *,
+    clock: Clock = utcnow,
+    rate_limiter: bool = True,
+    base_file_url: str | None = None,
+    concurrent_updates: bool = True,
+) -> Application:
+    """The whole wiring in one readable place: core first, then handlers, then start-up jobs."""
+    builder = ApplicationBuilder().token(config.token)
+    if config.api_base_url:
+        builder = builder.base_url(config.api_base_url)
+        builder = builder.base_file_url(base_file_url or config.api_base_url.replace("/bot", "/file/bot"))
+    if rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+    if concurrent_updates:  # chats in parallel, each chat's updates in order (benchmarks/session.py)
+        builder = builder.concurrent_updates(PerChatUpdateProcessor())
+    app = builder.post_init(_post_init).build()
+    assert app.job_queue is not None, "install python-telegram-bot[job-queue]"
+    # `bc:<id>` timers run the async broadcast fan-out; every other timer runs the core's handler.
+    scheduler = broadcasting.scheduler(app.job_queue)
+    app.bot_data["coach"] = build_coach(config, clock=clock, scheduler=scheduler)
+    message = filters.UpdateType.MESSAGE
+    app.add_handler(MessageHandler(message & (filters.TEXT | filters.COMMAND), handlers.on_text))
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.TEXT, handlers.on_edited))
+    app.add_handler(CallbackQueryHandler(handlers.on_button))
+    app.add_handler(MessageHandler(message & (filters.VOICE | filters.AUDIO), handlers.on_voice))
+    app.add_handler(MessageHandler(message, handlers.on_unsupported))
+    app.add_error_handler(handlers.on_error)
+    return app
+
+
+async def _post_init(app: Application) -> None:
+    """Register the command menu, rebuild timers (and unfinished broadcasts), start the feed watcher."""
+    coach = app.bot_data["coach"]
+    await app.bot.set_my_commands([BotCommand(c.name, c.description) for c in coach.menu()])
+    rebuild(app)
+    broadcasting.start(app)
+
+
+def webhook_options(config: Config) -> dict[str, Any]:
+    """What `run_webhook` (and, in tests, `Updater.start_webhook`) gets: listen where the reverse proxy
+    forwards to, on the public URL's path, and accept only calls carrying the secret (PTB answers others
+    with 403)."""
+    host, port = config.webhook_listen
+    return {
+        "listen": host,
+        "port": port,
+        "url_path": urlsplit(config.webhook_url).path.lstrip("/"),
+        "webhook_url": config.webhook_url,
+        "secret_token": config.webhook_secret,
+        "allowed_updates": Update.ALL_TYPES,
+    }
+
+
+def run(config: Config) -> int:
+    """Long polling, or a webhook when HAMCOACH_WEBHOOK_URL is set, until Ctrl-C."""
+    if not config.token:
+        print("hamcoach: set TELEGRAM_BOT_TOKEN (from @BotFather) to run the bot", flush=True)
+        return 2
+    app = build_application(config)
+    log.info("starting %r", config)
+    if config.webhook_url:
+        app.run_webhook(**webhook_options(config))
+    else:
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
+    app.bot_data["coach"].store.close()
+    return 0

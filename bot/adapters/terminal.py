@@ -1,0 +1,116 @@
+"""`hamcoach chat`: the bot's conversations in a terminal, over the same core and database.
+
+Buttons print numbered; typing the number or the label presses them. Timers (rest, check-ins)
+print when due, because a reader thread feeds lines to the main loop, which waits on both.
+"""
+
+from __future__ import annotations
+
+import heapq
+import queue
+import threading
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TextIO
+
+from bot.app import build_coach
+from bot.config import Config
+from bot.core.coach import Coach, Incoming
+from bot.core.reply import Button, Reply
+
+TERMINAL_USER = 1
+BANNER = "hamcoach chat: type a question, a command (/help) or a button's number. Ctrl-D quits."
+
+
+class TerminalScheduler:
+    """A heap of named timers; re-scheduling a name replaces it."""
+
+    def __init__(self) -> None:
+        self._when: dict[str, datetime] = {}
+        self._heap: list[tuple[datetime, str]] = []
+
+    def schedule(self, name: str, when: datetime) -> None:
+        self._when[name] = when
+        heapq.heappush(self._heap, (when, name))
+
+    def cancel(self, name: str) -> None:
+        self._when.pop(name, None)
+
+    def next_due(self) -> datetime | None:
+        while self._heap and self._when.get(self._heap[0][1]) != self._heap[0][0]:
+            heapq.heappop(self._heap)
+        return self._heap[0][0] if self._heap else None
+
+    def pop_due(self, now: datetime) -> list[str]:
+        names = []
+        while (when := self.next_due()) is not None and when <= now:
+            _, name = heapq.heappop(self._heap)
+            del self._when[name]
+            names.append(name)
+        return names
+
+
+class Terminal:
+    """Shows replies and turns typed lines into messages or button presses."""
+
+    def __init__(self, coach: Coach, out: TextIO) -> None:
+        self.coach = coach
+        self.out = out
+        self.buttons: list[Button] = []
+
+    def show(self, replies: Iterable[Reply]) -> None:
+        for reply in replies:
+            self.out.write(reply.text + "\n")
+            labels = reply.labels()
+            if labels:
+                self.buttons = [b for row in reply.buttons for b in row]
+                numbered = (f"[{i}] {label}" for i, label in enumerate(labels, 1))
+                self.out.write("  " + "   ".join(numbered) + "\n")
+            self.out.write("\n")
+        self.out.flush()
+
+    def to_incoming(self, line: str) -> Incoming:
+        text = line.strip()
+        # A label typed exactly wins over a button number, so "3" on rep buttons "0".."8" means 3 reps.
+        pressed = next((b for b in self.buttons if b.label.casefold() == text.casefold()), None)
+        if pressed is None and text.isdigit() and 1 <= int(text) <= len(self.buttons):
+            pressed = self.buttons[int(text) - 1]
+        if pressed is not None:
+            return Incoming(TERMINAL_USER, TERMINAL_USER, "button", pressed.data)
+        return Incoming(TERMINAL_USER, TERMINAL_USER, "text", line.rstrip("\n"))
+
+    def fire_due(self, scheduler: TerminalScheduler) -> None:
+        for name in scheduler.pop_due(self.coach.clock()):
+            self.show(o.reply for o in self.coach.fire(name) if o.chat_id == TERMINAL_USER)
+
+
+def _read_lines(source: TextIO, lines: queue.Queue[str | None]) -> None:
+    for line in source:
+        lines.put(line)
+    lines.put(None)
+
+
+def chat(config: Config, source: TextIO, out: TextIO) -> int:
+    """Run the chat until end of input."""
+    scheduler = TerminalScheduler()
+    coach = build_coach(config, scheduler=scheduler)
+    for due in coach.pending_timers():
+        scheduler.schedule(due.name, due.when)
+    term = Terminal(coach, out)
+    out.write(BANNER + "\n\n")
+    lines: queue.Queue[str | None] = queue.Queue()
+    threading.Thread(target=_read_lines, args=(source, lines), daemon=True).start()
+    while True:
+        term.fire_due(scheduler)
+        next_due = scheduler.next_due()
+        timeout = None if next_due is None else max(0.0, (next_due - coach.clock()).total_seconds())
+        try:
+            line = lines.get(timeout=timeout)
+        except queue.Empty:
+            continue
+        if line is None:
+            break
+        if line.strip():
+            term.show(coach.handle(term.to_incoming(line)))
+    coach.store.close()
+    return 0

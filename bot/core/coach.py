@@ -1,0 +1,220 @@
+"""The conversation core: messages in, replies out, with no Telegram in it.
+
+Adapters (Telegram, terminal, tests) turn whatever they receive into an `Incoming` and show the
+`Reply`s they get back. Features register commands, button prefixes, text hooks and timers here,
+so adding a feature never means touching an adapter.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal, Protocol
+
+from bot.answering.index import Index
+from bot.config import Config
+from bot.core.reply import Button, Reply
+from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.texts import fill
+from bot.storage.database import Store
+
+log = logging.getLogger(__name__)
+
+Kind = Literal["text", "button", "edited", "unsupported", "voice"]
+Clock = Callable[[], datetime]
+Ears = Callable[[bytes], "Heard"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One thing a user did: typed text, pressed a button, edited a message, sent a sticker."""
+
+    user_id: int
+    chat_id: int
+    kind: Kind = "text"
+    text: str = ""
+    first_name: str = ""
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What a voice note said (maybe nothing), or why it could not be used: `problem` names the text
+    `voice_<problem>` of texts.yaml ("unreadable", "too_long")."""
+
+    text: str = ""
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A reply addressed to a chat, for things the bot says unprompted (timers, check-ins)."""
+
+    chat_id: int
+    reply: Reply
+
+
+@dataclass(frozen=True)
+class Due:
+    """A timer the adapter must run: `name` is unique and stable, so re-scheduling replaces."""
+
+    name: str
+    when: datetime
+
+
+class Scheduler(Protocol):
+    """What the core needs from an adapter's job queue."""
+
+    def schedule(self, name: str, when: datetime) -> None: ...
+
+    def cancel(self, name: str) -> None: ...
+
+
+class NullScheduler:
+    """Used where nothing runs timers (one-shot `hamcoach ask`)."""
+
+    def schedule(self, name: str, when: datetime) -> None:
+        log.debug("not scheduling %s at %s", name, when)
+
+    def cancel(self, name: str) -> None:
+        log.debug("not cancelling %s", name)
+
+
+Handler = Callable[[Incoming, str], list[Reply]]
+TextHook = Callable[[Incoming], list[Reply] | None]
+TimerHandler = Callable[[str], list[Outgoing]]
+PendingTimers = Callable[[], list[Due]]
+Listener = Callable[[int, dict[str, object]], list[Reply]]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    handler: Handler
+    description: str
+    menu: bool = True  # shown in Telegram's command menu and /help
+
+
+@dataclass
+class Coach:
+    """Routes each Incoming to the feature that owns it."""
+
+    kb: KnowledgeBase
+    index: Index
+    store: Store
+    config: Config
+    clock: Clock = utcnow
+    scheduler: Scheduler = field(default_factory=NullScheduler)
+    commands: dict[str, Command] = field(default_factory=dict)
+    buttons: dict[str, Handler] = field(default_factory=dict)
+    text_hooks: list[TextHook] = field(default_factory=list)
+    timers: dict[str, TimerHandler] = field(default_factory=dict)
+    pending: list[PendingTimers] = field(default_factory=list)
+    start_buttons: list[Button] = field(default_factory=list)
+    fallback_text: Handler | None = None
+    listeners: dict[str, list[Listener]] = field(default_factory=dict)
+    ears: Ears | None = None  # set by bot/voice/feature.py
+
+    def command(self, name: str, description: str, menu: bool = True) -> Callable[[Handler], Handler]:
+        """Decorator registering `/name`."""
+
+        def register(handler: Handler) -> Handler:
+            self.commands[name] = Command(name, handler, description, menu)
+            return handler
+
+        return register
+
+    def button(self, prefix: str) -> Callable[[Handler], Handler]:
+        """Decorator registering a handler for callback data `prefix:payload`."""
+
+        def register(handler: Handler) -> Handler:
+            self.buttons[prefix] = handler
+            return handler
+
+        return register
+
+    def on(self, event: str, listener: Listener) -> None:
+        """Subscribe to a core event: "session_finished" (data: session_id, finished_at, total_reps),
+        "hold_cleared" (a clinician cleared the user) or "forget" (delete all of the user's rows)."""
+        self.listeners.setdefault(event, []).append(listener)
+
+    def emit(self, event: str, user_id: int, data: dict[str, object]) -> list[Reply]:
+        """Tell other features something happened; their replies are appended to the current answer."""
+        return [reply for listener in self.listeners.get(event, []) for reply in listener(user_id, data)]
+
+    def handle(self, msg: Incoming) -> list[Reply]:
+        """Everything a user does goes through here; the user is remembered first."""
+        self.store.touch_user(msg.user_id, msg.chat_id, msg.first_name, self.clock())
+        if msg.kind == "button":
+            prefix, _, payload = msg.text.partition(":")
+            handler = self.buttons.get(prefix)
+            if handler is None:
+                return self.stale()
+            return handler(msg, payload)
+        if msg.kind == "unsupported":
+            return [Reply.plain(self.kb.texts["unsupported"])]
+        text = msg.text.strip()
+        if text.startswith("/"):
+            # Split at the first whitespace of any kind: "/broadcast\nline 1" carries its lines.
+            name, *rest = text[1:].split(maxsplit=1) or [""]
+            args = rest[0] if rest else ""
+            name = name.split("@", 1)[0].lower()
+            command = self.commands.get(name)
+            if command is None:
+                return [Reply.plain(self.kb.texts["unknown_command"])]
+            return command.handler(msg, args.strip())
+        for hook in self.text_hooks:
+            replies = hook(msg)
+            if replies is not None:
+                return replies
+        assert self.fallback_text is not None, "the Q&A feature registers the fallback"
+        return self.fallback_text(msg, text)
+
+    def listen(self, audio: bytes) -> Heard:
+        """What a voice note says (`audio`: the file's bytes, any format FFmpeg reads). Slow (about
+        0.08 s per second of speech) and free of the database, so adapters run it off their event loop;
+        then `hear` answers."""
+        if self.ears is None:
+            return Heard(problem="unsupported")
+        return self.ears(audio)
+
+    def hear(self, msg: Incoming, heard: Heard) -> list[Reply]:
+        """The reply to a voice note: what was heard, then the reply to those words as if typed, so a
+        voice note can ask a question, log reps mid-session or answer a check-in alike."""
+        self.store.touch_user(msg.user_id, msg.chat_id, msg.first_name, self.clock())
+        texts = self.kb.texts
+        if heard.problem == "unsupported":
+            return [Reply.plain(texts["unsupported"])]
+        if heard.problem:
+            seconds = f"{self.config.voice_max_seconds:g}"
+            return [Reply.plain(fill(texts[f"voice_{heard.problem}"], seconds=seconds))]
+        if not heard.text:
+            return [Reply.plain(texts["voice_unclear"])]
+        said = Reply.plain(fill(texts["voice_heard"], text=heard.text))
+        return [said, *self.handle(dataclasses.replace(msg, kind="text", text=heard.text))]
+
+    def stale(self) -> list[Reply]:
+        """The reply to a button this build no longer knows (an old message), with fresh buttons."""
+        return [Reply.plain(self.kb.texts["stale_button"], buttons=[[b] for b in self.start_buttons])]
+
+    def fire(self, name: str) -> list[Outgoing]:
+        """Run the timer called `name`; handlers check the database, so a late or repeated fire is safe."""
+        prefix = name.split(":", 1)[0]
+        handler = self.timers.get(prefix)
+        if handler is None:
+            log.warning("no handler for timer %s", name)
+            return []
+        return handler(name)
+
+    def pending_timers(self) -> list[Due]:
+        """Every timer the database says is still to run, for the adapter to rebuild at start-up."""
+        return [due for source in self.pending for due in source()]
+
+    def menu(self) -> list[Command]:
+        return [c for c in self.commands.values() if c.menu]

@@ -1,0 +1,37 @@
+"""Voice notes: gives the coach a listener (recogniser.py) whose language model knows what people say
+to this bot. `Coach.hear` then answers the words like typed text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.core.coach import Coach, Heard
+from bot.knowledge.base import KnowledgeBase
+
+NUMBERS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty"
+).split()
+
+
+def sentences(kb: KnowledgeBase, labels: Iterable[str] = ()) -> list[str]:
+    """What people say to this bot: the knowledge's titles, examples, messages and near misses, the
+    numbers (reps, soreness scores) and the labels of the buttons they would otherwise press."""
+    out = [text for entry in kb.entries.values() for text in (entry.title, *kb.examples(entry))]
+    return [*out, *kb.near_misses, *NUMBERS, " ".join(NUMBERS), *labels]
+
+
+def register(coach: Coach, pronunciations: dict[str, str]) -> None:
+    """Register it last: the language model includes the buttons the other features registered."""
+    from bot.voice.recogniser import Ears, VoiceError  # PyAV and pocketsphinx load only when voice is set up
+
+    labels = [b.label for b in coach.start_buttons]
+    ears = Ears(sentences(coach.kb, labels), pronunciations, coach.config.voice_max_seconds)
+
+    def listen(audio: bytes) -> Heard:
+        try:
+            return Heard(ears.hear(audio).text)
+        except VoiceError as exc:
+            return Heard(problem=exc.reason)
+
+    coach.ears = listen

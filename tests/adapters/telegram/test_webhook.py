@@ -1,0 +1,87 @@
+"""Webhook mode: the settings are checked, and the real python-telegram-bot webhook server takes an
+update only when Telegram's secret header is right."""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.adapters.telegram.app import build_application, webhook_options
+from bot.config import Config, ConfigError
+from tests.fakebot.server import FakeBotApi
+from tests.support import USER, make_config
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [
+        ({"HAMCOACH_WEBHOOK_URL": "http://bot.example.test/hook", "HAMCOACH_WEBHOOK_SECRET": "x"}, "https"),
+        ({"HAMCOACH_WEBHOOK_URL": "https://bot.example.test/hook"}, "HAMCOACH_WEBHOOK_SECRET"),
+        (
+            {"HAMCOACH_WEBHOOK_URL": "https://bot.example.test/hook", "HAMCOACH_WEBHOOK_SECRET": "no spaces"},
+            "HAMCOACH_WEBHOOK_SECRET",
+        ),
+        ({"HAMCOACH_WEBHOOK_LISTEN": "8080"}, "HAMCOACH_WEBHOOK_LISTEN"),
+        ({"HAMCOACH_WEBHOOK_LISTEN": "0.0.0.0:99999"}, "HAMCOACH_WEBHOOK_LISTEN"),
+    ],
+)
+def test_bad_webhook_settings_are_named(settings: dict[str, str], named: str) -> None:
+    with pytest.raises(ConfigError, match=named):
+        Config.from_env(settings)
+
+
+def test_the_secret_is_never_shown() -> None:
+    config = Config.from_env(
+        {"HAMCOACH_WEBHOOK_URL": "https://bot.example.test/hook", "HAMCOACH_WEBHOOK_SECRET": "hush-42"}
+    )
+    assert config.webhook_listen == ("127.0.0.1", 8080) and config.webhook_secret == "hush-42"
+    assert "hush-42" not in repr(config)
+
+
+async def test_webhook_takes_updates_only_with_the_secret(fake_api: FakeBotApi, tmp_path: Path) -> None:
+    port = free_port()
+    config = dataclasses.replace(
+        make_config(tmp_path),
+        token=fake_api.token,
+        api_base_url=fake_api.base_url,
+        webhook_url="https://bot.example.test/hamcoach/hook",
+        webhook_secret="s3cret_-x",
+        webhook_listen=("127.0.0.1", port),
+    )
+    app = build_application(config, base_file_url=fake_api.base_file_url)
+    async with app:
+        assert app.post_init is not None and app.updater is not None
+        await app.post_init(app)
+        await app.start()
+        await app.updater.start_webhook(**webhook_options(config))
+        try:
+            assert fake_api.webhook_url == config.webhook_url, "setWebhook told Telegram the URL"
+            url = f"http://127.0.0.1:{port}/hamcoach/hook"
+
+            async def post(secret: str | None) -> int:
+                update: dict[str, Any] = fake_api.make_update_text(USER, "why do my calves cramp")
+                headers = {} if secret is None else {"X-Telegram-Bot-Api-Secret-Token": secret}
+                async with httpx.AsyncClient() as client:
+                    return (await client.post(url, json=update, headers=headers)).status_code
+
+            assert await post("wrong") == 403
+            assert await post(None) == 403
+            assert fake_api.sent_messages(USER) == [], "no update without the secret was handled"
+            assert await post("s3cret_-x") == 200
+            [answer] = await fake_api.wait_for_messages_async(USER, 1)
+            assert "toes" in answer["text"].lower()
+        finally:
+            await app.updater.stop()
+            await app.stop()
+    app.bot_data["coach"].store.close()

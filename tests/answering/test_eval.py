@@ -1,0 +1,74 @@
+"""The evaluation sets: top-1 accuracy and abstention on the held-out half of eval.yaml and on check.yaml,
+check2.yaml and check3.yaml (nothing was tuned on them). Run with `-s` to see the figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.answering.evaluation import Score, evaluate, load_cases, split
+from bot.answering.index import Index
+from bot.answering.vectors.semantic import encoder_text
+from bot.knowledge.base import load_knowledge
+from tests.data import CHECK2_FILE, CHECK3_FILE, CHECK_FILE, EVAL_FILE, HELD_OUT_FILES
+
+# The issue's target is 0.95 for both. Words, sentence vectors, the classifier and the answer model
+# reach 0.953 and 0.962 on the held-out half, 0.974 and 0.983 on check.yaml, 0.985 and 1.000 on
+# check2.yaml and 0.946 and 0.965 on check3.yaml, whose phrasing was varied on purpose; see CHANGELOG.
+# Each floor sits two questions under today's figure, so a change that loses three fails; raise them as
+# it improves.
+HELD_OUT_HALF_FLOORS = (0.92, 0.88)
+FLOORS = {CHECK_FILE: (0.96, 0.94), CHECK2_FILE: (0.97, 0.97), CHECK3_FILE: (0.93, 0.94)}
+
+
+def test_eval_set_is_big_enough_and_split() -> None:
+    cases = load_cases(EVAL_FILE)
+    tune, held = split(cases)
+    assert sum(1 for c in cases if c.expect) >= 80
+    assert sum(1 for c in cases if not c.expect) >= 25
+    assert not {c.question for c in tune} & {c.question for c in held}
+
+
+def test_evaluation_questions_name_real_entries() -> None:
+    kb = load_knowledge()
+    for case in [*load_cases(EVAL_FILE), *(c for f in HELD_OUT_FILES for c in load_cases(f))]:
+        assert case.expect <= set(kb.entries), case
+
+
+def report(name: str, score: Score) -> None:
+    print(
+        f"\n{name}: top-1 accuracy {score.accuracy:.3f} ({score.correct}/{score.in_scope}), "
+        f"abstention {score.abstention:.3f} ({score.abstained}/{score.off_topic})"
+    )
+    for question, expected, got in score.wrong:
+        print(f"  miss: {question!r} expected {expected} got {got}")
+
+
+def test_held_out_accuracy_and_abstention() -> None:
+    _, held = split(load_cases(EVAL_FILE))
+    score = evaluate(Index(load_knowledge()), held)
+    report("held-out", score)
+    accuracy_floor, abstention_floor = HELD_OUT_HALF_FLOORS
+    assert score.accuracy >= accuracy_floor
+    assert score.abstention >= abstention_floor
+
+
+@pytest.mark.parametrize("path", HELD_OUT_FILES, ids=[f.stem for f in HELD_OUT_FILES])
+def test_later_held_out_sets(path: Path) -> None:
+    score = evaluate(Index(load_knowledge()), load_cases(path))
+    report(path.name, score)
+    accuracy_floor, abstention_floor = FLOORS[path]
+    assert score.accuracy >= accuracy_floor
+    assert score.abstention >= abstention_floor
+
+
+def test_no_evaluation_question_is_also_an_example_or_a_message() -> None:
+    """An example question or a message is answered by construction, so one in an evaluation set would
+    flatter it (in the tuning half, it would teach benchmarks/calibrate.py to trust too easily)."""
+    kb = load_knowledge()
+    known = {encoder_text(q) for e in kb.entries.values() for q in e.questions}  # titles are fair game
+    known |= {encoder_text(q) for q in (*kb.off_topic, *(m.text for m in kb.messages))}
+    for cases in (load_cases(EVAL_FILE), *(load_cases(f) for f in HELD_OUT_FILES)):
+        shared = sorted({encoder_text(c.question) for c in cases} & known)
+        assert not shared, f"remove these from the knowledge: {shared}"
