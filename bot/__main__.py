@@ -32,11 +32,10 @@ from bot.answering.vectors.semantic import (
     stale_shipped_classifier,
     write_shipped,
 )
-from bot.checkins.policy import load_checkins
+from bot.app import load_all
 from bot.config import Config, ConfigError
 from bot.knowledge.base import MESSAGE_LIMIT, KnowledgeBase, load_knowledge
 from bot.knowledge.yamlfile import KnowledgeError
-from bot.session.flow import load_flow
 from bot.voice.feature import sentences
 from bot.voice.pronunciations import load_pronunciations
 
@@ -151,10 +150,7 @@ def cmd_ask_voice(config: Config, path: Path, as_json: bool) -> int:
 
 def cmd_check(folder: Path) -> int:
     try:
-        kb = load_knowledge(folder)
-        load_checkins(folder, set(kb.sources))
-        load_flow(folder)
-        load_pronunciations(folder)
+        kb = load_all(folder).kb
     except KnowledgeError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

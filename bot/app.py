@@ -2,24 +2,46 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.account import feature as account_feature
 from bot.answering import feature as qa
 from bot.answering.index import Index
+from bot.answering.service import Questions
 from bot.broadcasts import feature as broadcast_feature
 from bot.broadcasts import feed
 from bot.broadcasts import ledger as broadcast
 from bot.checkins import feature as checkin_feature
-from bot.checkins import policy as checkins
 from bot.checkins import store as checkin_store
-from bot.checkins.policy import load_checkins
+from bot.checkins.policy import CheckinPlan, load_checkins
 from bot.config import Config
 from bot.core.coach import Clock, Coach, NullScheduler, Scheduler, utcnow
-from bot.knowledge.base import load_knowledge
+from bot.knowledge.base import KnowledgeBase, load_knowledge
 from bot.session import feature as session_feature
 from bot.session import store as session_store
-from bot.session.flow import load_flow
+from bot.session.flow import Flow, load_flow
 from bot.storage.database import Store
 from bot.voice import feature as voice_feature
 from bot.voice.pronunciations import load_pronunciations
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """Every knowledge file, loaded and validated: the entries and texts, and each feature's own YAML."""
+
+    kb: KnowledgeBase
+    checkins: CheckinPlan
+    flow: Flow
+    pronunciations: dict[str, str]
+
+
+def load_all(folder: Path) -> Knowledge:
+    """The one list of knowledge loaders (`hamcoach check` and every start-up use it); raises
+    KnowledgeError naming file:line."""
+    kb = load_knowledge(folder)
+    checkins = load_checkins(folder, set(kb.sources))
+    return Knowledge(kb, checkins, load_flow(folder), load_pronunciations(folder))
 
 
 def build_coach(config: Config, *, clock: Clock = utcnow, scheduler: Scheduler | None = None) -> Coach:
@@ -28,10 +50,8 @@ def build_coach(config: Config, *, clock: Clock = utcnow, scheduler: Scheduler |
     Features register in order; each may add commands, buttons, text hooks, timers and its own
     migration set (passed to Store so its tables exist before any handler runs).
     """
-    kb = load_knowledge(config.knowledge)
-    checkin_plan = load_checkins(config.knowledge, set(kb.sources))
-    session_flow = load_flow(config.knowledge)
-    pronunciations = load_pronunciations(config.knowledge)
+    knowledge = load_all(config.knowledge)
+    kb = knowledge.kb
     store = Store(
         config.db,
         extra=[checkin_store.migrations, session_store.migrations, broadcast.migrations, feed.migrations],
@@ -41,11 +61,12 @@ def build_coach(config: Config, *, clock: Clock = utcnow, scheduler: Scheduler |
         kb=kb, index=index, store=store, config=config, clock=clock, scheduler=scheduler or NullScheduler()
     )
     qa.register(coach)
+    coach.answers = Questions(index, store, clock)
     # Sessions before check-ins: a typed number mid-set is reps.
-    sessions = session_feature.register(coach, session_flow)
-    checkin_feature.register(coach, checkin_plan)
+    session_feature.register(coach, knowledge.flow)
+    checkin_feature.register(coach, knowledge.checkins)
+    account_feature.register(coach)
     broadcast_feature.register(coach)
-    voice_feature.register(coach, pronunciations)  # last: it listens for the buttons registered above
-    sessions.soreness_of = lambda user: checkins.latest_soreness(store, user, coach.clock())
-    sessions.held_of = lambda user: checkins.held(store, user)
+    # Last: the voice feature's language model includes the buttons the others registered.
+    voice_feature.register(coach, knowledge.pronunciations)
     return coach

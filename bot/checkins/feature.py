@@ -12,10 +12,10 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
-from bot.answering.feature import answer_replies
 from bot.checkins.policy import (
     MAX_SCORE,
     CheckinPlan,
+    CheckinReadiness,
     Step,
     after_quiet_hours,
     canonical_zone,
@@ -266,18 +266,12 @@ class CheckinFeature:
     def red_flag(self, msg: Incoming, text: str, awaiting: CheckinRow | None) -> list[Reply]:
         """The safety answer, then a hold on the next session until the user says they are fine."""
         now = self.coach.clock()
-        answer = self.coach.index.answer(text)
-        self.coach.store.log_question(
-            msg.user_id, text, answer.entry.id if answer.entry else None, answer.score, True, now
-        )
+        answered = self.coach.answers.ask(msg.user_id, text)
         if self.store.settings(msg.user_id).held_since is None:
             self.store.update_settings(msg.user_id, now, held_since=now)
         if awaiting is not None:
             self.store.mark_red_flag(awaiting.id)
-        return [
-            *answer_replies(self.coach.kb, answer),
-            Reply.plain(self.plan.red_flag_followup, self.fine_button()),
-        ]
+        return [*answered.replies, Reply.plain(self.plan.red_flag_followup, self.fine_button())]
 
     def on_text(self, msg: Incoming) -> list[Reply] | None:
         """Typed scores, only while a sent check-in awaits one; anything else goes on to Q&A."""
@@ -286,7 +280,7 @@ class CheckinFeature:
         text = msg.text.strip()
         now = self.coach.clock()
         awaiting = self.store.awaiting(msg.user_id, now - self.window)
-        if self.coach.index.is_red_flag(text) and (awaiting or self.has_activity(msg.user_id, now)):
+        if self.coach.answers.is_red_flag(text) and (awaiting or self.has_activity(msg.user_id, now)):
             return self.red_flag(msg, text, awaiting)
         if awaiting is None:
             return None
@@ -295,7 +289,7 @@ class CheckinFeature:
             return self.record(msg, awaiting, reading.score)
         if reading.kind == "out_of_range":
             return [Reply.plain(self.texts["out_of_range"], self.score_buttons(awaiting.id))]
-        if "?" in text or self.coach.index.answer(text).matched:
+        if "?" in text or self.coach.answers.knows(text):
             return None  # a question while a check-in waits: Q&A answers, the check-in keeps waiting
         return [Reply.plain(self.texts["not_a_score"], self.score_buttons(awaiting.id))]
 
@@ -454,14 +448,9 @@ class CheckinFeature:
         return []
 
     def on_forget(self, user_id: int, data: dict[str, object]) -> list[Reply]:
-        """Delete the user's check-in rows and cancel their jobs; also the core's users/questions rows."""
+        """Delete the user's check-in rows and cancel their jobs."""
         for checkin_id in self.store.forget(user_id):
             self.drop_job(checkin_id)
-        db = self.coach.store.db
-        with db.conn:
-            for table in ("questions", "users"):
-                if db.table(table).exists():
-                    db.execute(f"delete from {table} where user_id = ?", [user_id])
         return []
 
     # ------------------------------------------------------------------ buttons
@@ -479,18 +468,13 @@ class CheckinFeature:
             if not rest:
                 return [Reply.plain(self.texts["timezone_prompt"], self.timezone_buttons())]
             return self.set_timezone(msg, rest)
-        if action == "forget" and rest in ("yes", "no"):
-            if rest == "no":
-                return [Reply.plain(self.texts["forget_kept"])]
-            replies = self.coach.emit("forget", msg.user_id, {})
-            return [*replies, Reply.plain(self.texts["forget_done"])]
         simple = {"optin": self.opt_in, "stop": self.stop, "fine": self.fine, "list": self.overview}
         handler = simple.get(action)
         return handler(msg) if handler and not rest else self.coach.stale()
 
 
 def register(coach: Coach, plan: CheckinPlan) -> CheckinFeature:
-    """Wire check-ins into the coach: buttons `ci:*`, timers `ci:*`, /checkins, /timezone, /forget."""
+    """Wire check-ins into the coach: buttons `ci:*`, timers `ci:*`, /checkins, /timezone."""
     feature = CheckinFeature(coach, plan)
     coach.button(PREFIX)(feature.on_button)
     coach.timers[PREFIX] = feature.fire
@@ -499,6 +483,7 @@ def register(coach: Coach, plan: CheckinPlan) -> CheckinFeature:
     coach.on("session_finished", feature.on_session_finished)
     coach.on("forget", feature.on_forget)
     coach.on("hold_cleared", feature.on_hold_cleared)
+    coach.readiness = CheckinReadiness(coach.store, coach.clock)
 
     @coach.command("checkins", "Soreness check-ins: what's coming, on/off")
     def checkins(msg: Incoming, args: str) -> list[Reply]:
@@ -517,15 +502,5 @@ def register(coach: Coach, plan: CheckinPlan) -> CheckinFeature:
         if not args.strip():
             return [Reply.plain(feature.texts["timezone_prompt"], feature.timezone_buttons())]
         return feature.set_timezone(msg, args)
-
-    @coach.command("forget", "Delete everything I keep about you")
-    def forget(msg: Incoming, args: str) -> list[Reply]:
-        buttons = [
-            [
-                Button(feature.texts["button_forget_yes"], f"{PREFIX}:forget:yes"),
-                Button(feature.texts["button_forget_no"], f"{PREFIX}:forget:no"),
-            ]
-        ]
-        return [Reply.plain(feature.texts["forget_confirm"], buttons)]
 
     return feature

@@ -2,7 +2,7 @@
 
 Pure functions and the validated `bot/knowledge/data/checkins.yaml`; no Telegram and no scheduling here, so
 the rules (quiet hours across daylight-saving changes, score parsing, time-zone names) are tested
-directly. The session feature asks `latest_soreness` and `held` before planning the next session.
+directly. The session feature asks `CheckinReadiness` (the core's Readiness) before planning the next session.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from typing import Literal
 from zoneinfo import ZoneInfo, available_timezones
 
 from bot.checkins.store import CheckinStore
+from bot.core.coach import Clock
+from bot.core.numbers import NUMBER_WORDS
 from bot.knowledge.schema import FileReader
 from bot.knowledge.yamlfile import KnowledgeError, Node, Problem
 from bot.storage.database import Store
@@ -31,8 +33,6 @@ REQUIRED_TEXTS = (
     "button_optin",
     "button_fine",
     "button_timezone",
-    "button_forget_yes",
-    "button_forget_no",
     "optin_done",
     "optin_need_timezone",
     "stopped",
@@ -57,9 +57,6 @@ REQUIRED_TEXTS = (
     "quiet_bad",
     "fine_done",
     "fine_not_held",
-    "forget_confirm",
-    "forget_done",
-    "forget_kept",
     "when_format",
 )
 
@@ -385,24 +382,6 @@ def after_quiet_hours(when: datetime, tz: tzinfo, start: time, end: time) -> dat
 # ---------------------------------------------------------------------------- scores
 
 
-NUMBER_WORDS = {
-    "zero": 0,
-    "nil": 0,
-    "none": 0,
-    "nothing": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-}
 FILLER = {
     "about",
     "around",
@@ -506,6 +485,20 @@ def held(store: Store, user_id: int) -> bool:
     if not store.db.table("user_settings").exists():
         return False
     return CheckinStore(store.db).settings(user_id).held_since is not None
+
+
+@dataclass(frozen=True)
+class CheckinReadiness:
+    """The core's Readiness read from check-in rows, so the session feature plans without importing us."""
+
+    store: Store
+    clock: Clock
+
+    def soreness(self, user_id: int) -> int | None:
+        return latest_soreness(self.store, user_id, self.clock())
+
+    def held(self, user_id: int) -> bool:
+        return held(self.store, user_id)
 
 
 def needs_rest(store: Store, user_id: int, heavy: int = 8, now: datetime | None = None) -> bool:

@@ -76,6 +76,67 @@ class Scheduler(Protocol):
     def cancel(self, name: str) -> None: ...
 
 
+@dataclass(frozen=True)
+class Answered:
+    """A question answered for another feature: the replies to show and what the answer was."""
+
+    replies: list[Reply]
+    matched: bool
+    red_flag: bool
+
+
+class Answers(Protocol):
+    """What other features may ask of question answering (bot/answering/service.py provides it), so a
+    session step or a check-in can take a question without importing the answering package."""
+
+    def is_red_flag(self, text: str) -> bool:
+        """The text mentions a warning sign (sharp pain, a pop, dark urine...)."""
+        ...
+
+    def knows(self, text: str) -> bool:
+        """The knowledge would answer this text (nothing is logged)."""
+        ...
+
+    def ask(self, user_id: int, text: str) -> Answered:
+        """Answer the text as a question, logged like any other."""
+        ...
+
+
+class Readiness(Protocol):
+    """What planning a session needs to know of a user's recovery; the check-in feature provides it."""
+
+    def soreness(self, user_id: int) -> int | None:
+        """The latest soreness score (0-10) of the last few days, or None."""
+        ...
+
+    def held(self, user_id: int) -> bool:
+        """True while a red flag holds the user's next session."""
+        ...
+
+
+class NoAnswers:
+    """Where no feature answers questions (a core built bare in a test): nothing is known."""
+
+    def is_red_flag(self, text: str) -> bool:
+        return False
+
+    def knows(self, text: str) -> bool:
+        return False
+
+    def ask(self, user_id: int, text: str) -> Answered:
+        return Answered([], matched=False, red_flag=False)
+
+
+class NoReadiness:
+    """Where no feature reports recovery: nothing known, nothing held."""
+
+    def soreness(self, user_id: int) -> int | None:
+        return None
+
+    def held(self, user_id: int) -> bool:
+        return False
+
+
 class NullScheduler:
     """Used where nothing runs timers (one-shot `hamcoach ask`)."""
 
@@ -120,6 +181,8 @@ class Coach:
     fallback_text: Handler | None = None
     listeners: dict[str, list[Listener]] = field(default_factory=dict)
     ears: Ears | None = None  # set by bot/voice/feature.py
+    readiness: Readiness = field(default_factory=NoReadiness)  # set by bot/checkins/feature.py
+    answers: Answers = field(default_factory=NoAnswers)  # set by bot/app.py (answering/service.py)
 
     def command(self, name: str, description: str, menu: bool = True) -> Callable[[Handler], Handler]:
         """Decorator registering `/name`."""

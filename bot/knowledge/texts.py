@@ -35,6 +35,11 @@ REQUIRED = (
     "voice_unclear",
     "voice_unreadable",
     "voice_too_long",
+    "button_forget_yes",
+    "button_forget_no",
+    "forget_confirm",
+    "forget_done",
+    "forget_kept",
 )
 
 

@@ -8,11 +8,9 @@ second press of the same button is recognised and answered kindly, and nothing i
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from bot.answering.feature import answer_replies
 from bot.core.coach import Coach, Due, Incoming, Outgoing
 from bot.core.reply import Button, Reply, bold, escape
 from bot.knowledge.texts import fill
@@ -48,15 +46,12 @@ def summary(sets: list[tuple[int, int]]) -> str:
 
 @dataclass
 class SessionFeature:
-    """State lives in SQLite; this object only holds the wiring and the hooks other features set."""
+    """State lives in SQLite; this object only holds the wiring."""
 
     coach: Coach
     flow: Flow
     store: SessionStore
     started_at: datetime = field(init=False)
-    # Set by the check-in feature: the latest soreness score (0-10) and a red-flag hold of a user.
-    soreness_of: Callable[[int], int | None] = lambda _user: None
-    held_of: Callable[[int], bool] = lambda _user: False
 
     def __post_init__(self) -> None:
         self.started_at = self.coach.clock()
@@ -155,11 +150,13 @@ class SessionFeature:
     def plan_for(self, user_id: int, *, cleared: bool = False) -> Plan:
         held = not cleared and self.held(user_id)
         past = self.store.past(user_id)
-        return next_session(past, now=self.coach.clock(), soreness=self.soreness_of(user_id), held=held)
+        return next_session(
+            past, now=self.coach.clock(), soreness=self.coach.readiness.soreness(user_id), held=held
+        )
 
     def held(self, user_id: int) -> bool:
         """Held by a red flag: another feature says so, or the last session stopped for pain."""
-        if self.held_of(user_id):
+        if self.coach.readiness.held(user_id):
             return True
         last = self.store.last_ended(user_id)
         return last is not None and last.stop_reason == "pain"
@@ -305,17 +302,13 @@ class SessionFeature:
 
     def question(self, row: SessionRow, msg: Incoming, text: str) -> list[Reply]:
         """Answer from the knowledge base and keep the place: a Continue button re-shows the step."""
-        answer = self.coach.index.answer(text[:4000])
-        entry = answer.entry
-        self.coach.store.log_question(
-            msg.user_id, text, entry.id if entry else None, answer.score, answer.red_flag, self.coach.clock()
-        )
+        answered = self.coach.answers.ask(msg.user_id, text[:4000])
         waiting = self.flow.text("question_continue", step=self.step_title(row))
         buttons = [[Button(self.flow.text("continue_button"), self.data(row, "cont"))]]
         step = self.flow.steps[row.state.step]
-        if answer.red_flag and step.anytime:
+        if answered.red_flag and step.anytime:
             buttons.append(self.anytime_row(row, step))
-        return [*answer_replies(self.coach.kb, answer), Reply.plain(waiting, buttons)]
+        return [*answered.replies, Reply.plain(waiting, buttons)]
 
     def on_timer(self, name: str) -> list[Outgoing]:
         """A rest is over: the database decides whether that still means anything."""

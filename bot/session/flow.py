@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from bot.core.numbers import NUMBER_WORDS, roman
 from bot.knowledge.schema import ID_PATTERN, FileReader
 from bot.knowledge.texts import fill
 from bot.knowledge.yamlfile import KnowledgeError, Node, Problem
@@ -471,31 +472,13 @@ def transition(flow: Flow, sets: int, state: State, event: Event) -> Outcome:
 
 # ---------------------------------------------------------------- reading typed reps
 
-_WORDS = {
-    "zero": 0, "none": 0, "nothing": 0, "nil": 0, "one": 1, "once": 1, "two": 2, "twice": 2,
-    "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-    "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
-}  # fmt: skip
 _FILLER = {
     "rep", "reps", "repetition", "repetitions", "x", "i", "did", "done", "got", "managed", "made",
     "just", "only", "about", "around", "maybe", "like", "full", "good", "slow", "lowerings", "lowering",
     "times", "time", "of", "them", "it", "in", "this", "set", "that", "so", "ok", "okay", "total", "a", "an",
     "or", "to", "and",
 }  # fmt: skip
-_ROMAN = re.compile(r"^(x{0,3})(ix|iv|v?i{0,3})$")
 _TOKEN = re.compile(r"-?\d+(?:[.,]\d+)?|[a-z]+")
-
-
-def _roman(text: str) -> int | None:
-    if not text or not _ROMAN.match(text):
-        return None
-    values = {"i": 1, "v": 5, "x": 10}
-    total = 0
-    for i, ch in enumerate(text):
-        v = values[ch]
-        total += -v if i + 1 < len(text) and values[text[i + 1]] > v else v
-    return total
 
 
 Reps = int | Literal["bad", "none"]
@@ -511,8 +494,8 @@ def parse_reps(text: str) -> Reps:
     if not lowered or "?" in lowered:
         return "none"
     whole = lowered.replace(" ", "")
-    if len(whole) <= 8 and whole.isalpha() and (roman := _roman(whole)) is not None:
-        return roman
+    if len(whole) <= 8 and whole.isalpha() and (value := roman(whole)) is not None:
+        return value
     numbers: list[int] = []
     bad = False
     for token in _TOKEN.findall(lowered):
@@ -521,8 +504,8 @@ def parse_reps(text: str) -> Reps:
                 bad = True
             else:
                 numbers.append(int(token))
-        elif token in _WORDS:
-            numbers.append(_WORDS[token])
+        elif token in NUMBER_WORDS:
+            numbers.append(NUMBER_WORDS[token])
         elif token not in _FILLER:
             return "none"
     if bad:

@@ -78,6 +78,13 @@ class Store:
         )
         self.db.conn.commit()
 
+    def forget_user(self, user_id: int) -> None:
+        """Delete the rows the core keeps (the user and their questions); each feature deletes its own
+        on the core's "forget" event first."""
+        with self.db.conn:
+            for table in ("questions", "users"):
+                self.db.execute(f"delete from {table} where user_id = ?", [user_id])
+
     def log_question(
         self, user_id: int, question: str, topic: str | None, score: float, red_flag: bool, now: datetime
     ) -> None:

@@ -6,19 +6,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.core.coach import Coach, Heard
+from bot.core.numbers import SPOKEN
 from bot.knowledge.base import KnowledgeBase
-
-NUMBERS = (
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen twenty"
-).split()
 
 
 def sentences(kb: KnowledgeBase, labels: Iterable[str] = ()) -> list[str]:
     """What people say to this bot: the knowledge's titles, examples, messages and near misses, the
     numbers (reps, soreness scores) and the labels of the buttons they would otherwise press."""
     out = [text for entry in kb.entries.values() for text in (entry.title, *kb.examples(entry))]
-    return [*out, *kb.near_misses, *NUMBERS, " ".join(NUMBERS), *labels]
+    return [*out, *kb.near_misses, *SPOKEN, " ".join(SPOKEN), *labels]
 
 
 def register(coach: Coach, pronunciations: dict[str, str]) -> None:

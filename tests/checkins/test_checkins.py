@@ -498,9 +498,9 @@ def test_forget_asks_first_then_deletes_everything_and_cancels_jobs(bot: Bot) ->
 
     confirm = say(bot.coach, "/forget")
     assert "cannot be undone" in texts(confirm)
-    assert "nothing was deleted" in texts(press(bot.coach, "ci:forget:no"))
+    assert "nothing was deleted" in texts(press(bot.coach, "forget:no"))
     assert bot.rows()
-    assert "deleted your data" in texts(press(bot.coach, "ci:forget:yes"))
+    assert "deleted your data" in texts(press(bot.coach, "forget:yes"))
     db = bot.coach.store.db
     for table in ("checkins", "soreness", "user_settings", "users", "questions"):
         assert db.table(table).count_where("user_id = ?", [USER]) == 0, table

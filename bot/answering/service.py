@@ -1,0 +1,32 @@
+"""The core's `Answers` interface, for features that take a question mid-flow (a session step, a
+check-in): they ask through the coach and never import this package."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.answering.feature import answer_replies
+from bot.answering.index import Index
+from bot.core.coach import Answered, Clock
+from bot.storage.database import Store
+
+
+@dataclass(frozen=True)
+class Questions:
+    """Answers from the index, logged in the questions table like the Q&A feature's own."""
+
+    index: Index
+    store: Store
+    clock: Clock
+
+    def is_red_flag(self, text: str) -> bool:
+        return self.index.is_red_flag(text)
+
+    def knows(self, text: str) -> bool:
+        return self.index.answer(text).matched
+
+    def ask(self, user_id: int, text: str) -> Answered:
+        answer = self.index.answer(text)
+        topic = answer.entry.id if answer.entry else None
+        self.store.log_question(user_id, text, topic, answer.score, answer.red_flag, self.clock())
+        return Answered(answer_replies(self.index.kb, answer), answer.matched, answer.red_flag)
