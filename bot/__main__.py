@@ -238,7 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "db": args.db,
         "api_base_url": getattr(args, "api_base_url", None),
     }
-    config = Config(**{**config.__dict__, **{k: v for k, v in overrides.items() if v}})
+    config = dataclasses.replace(config, **{k: v for k, v in overrides.items() if v})
     logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:

@@ -1,15 +1,18 @@
-"""Settings from the environment, declared once as (name, default, help) so README can't drift.
+"""Settings from the environment, declared once as (variable, field, default, parser, help).
 
-tests/test_config.py checks that every setting here is documented in README.md.
+`SETTINGS` is the only place a default lives: `Config` has no defaults of its own, and
+tests/test_config.py checks that README.md's table lists every variable with the same default.
+An empty variable counts as unset.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 from bot.knowledge.base import DEFAULT_DIR
 
@@ -18,63 +21,185 @@ class ConfigError(ValueError):
     """A setting has a value we cannot use; the message names the variable."""
 
 
+Parser = Callable[[str, str], object]  # (variable name, raw text) -> value, or ConfigError
+
+
+def text(name: str, raw: str) -> str:
+    return raw
+
+
+def path(name: str, raw: str) -> Path:
+    return Path(raw)
+
+
+def knowledge_folder(name: str, raw: str) -> Path:
+    """Empty means the knowledge shipped inside the package."""
+    return Path(raw) if raw else DEFAULT_DIR
+
+
+def positive(name: str, raw: str) -> float:
+    try:
+        number = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, not {raw!r}") from exc
+    if not number > 0:
+        raise ConfigError(f"{name} must be greater than 0, not {raw!r}")
+    return number
+
+
+def log_level(name: str, raw: str) -> str:
+    level = raw.upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ConfigError(f"{name} must be DEBUG, INFO, WARNING or ERROR, not {raw!r}")
+    return level
+
+
+def http_url(name: str, raw: str) -> str:
+    if raw and not raw.startswith(("http://", "https://")):
+        raise ConfigError(f"{name} must start with http:// or https://, not {raw!r}")
+    return raw
+
+
+def https_url(name: str, raw: str) -> str:
+    if raw and not raw.startswith("https://"):
+        raise ConfigError(f"{name} must start with https:// (Telegram's rule), not {raw!r}")
+    return raw
+
+
+def user_ids(name: str, raw: str) -> frozenset[int]:
+    try:
+        return frozenset(int(x) for x in raw.replace(" ", "").split(",") if x)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be comma-separated numeric Telegram user ids") from exc
+
+
+SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as a webhook secret_token
+
+
+def webhook_secret(name: str, raw: str) -> str:
+    if raw and not SECRET.match(raw):
+        raise ConfigError(f"{name} must be 1-256 letters, digits, _ or -")
+    return raw
+
+
+def host_port(name: str, raw: str) -> tuple[str, int]:
+    host, _, port = raw.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"{name} must be host:port, not {raw!r}")
+    return host, int(port)
+
+
 @dataclass(frozen=True)
 class Setting:
     env: str
-    default: str
+    field: str  # the Config attribute it sets
+    default: str  # as the environment would spell it; "" means none
+    parse: Parser
     help: str
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("TELEGRAM_BOT_TOKEN", "", "Token from @BotFather; only `hamcoach run` needs it. Never logged."),
-    Setting("HAMCOACH_DB", "hamcoach.db", "SQLite database file."),
-    Setting("HAMCOACH_KNOWLEDGE", str(DEFAULT_DIR), "Knowledge folder (YAML)."),
+    Setting(
+        "TELEGRAM_BOT_TOKEN",
+        "token",
+        "",
+        text,
+        "Token from @BotFather; only `hamcoach run` needs it. Never logged.",
+    ),
+    Setting("HAMCOACH_DB", "db", "hamcoach.db", path, "SQLite database file."),
+    Setting(
+        "HAMCOACH_KNOWLEDGE",
+        "knowledge",
+        "",
+        knowledge_folder,
+        "Knowledge folder (YAML); empty means the one shipped inside the package.",
+    ),
     Setting(
         "HAMCOACH_API_BASE_URL",
+        "api_base_url",
         "",
+        http_url,
         "Bot API base URL for a self-hosted server, e.g. http://127.0.0.1:8081/bot.",
     ),
-    Setting("HAMCOACH_LOG_LEVEL", "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
-    Setting("HAMCOACH_ADMIN_IDS", "", "Comma-separated Telegram user ids allowed to /broadcast."),
+    Setting("HAMCOACH_LOG_LEVEL", "log_level", "INFO", log_level, "DEBUG, INFO, WARNING or ERROR."),
     Setting(
-        "HAMCOACH_FEED_URL", "", "RSS or Atom feed of site updates to broadcast; empty turns the watcher off."
+        "HAMCOACH_ADMIN_IDS",
+        "admin_ids",
+        "",
+        user_ids,
+        "Comma-separated Telegram user ids allowed to /broadcast.",
     ),
-    Setting("HAMCOACH_FEED_MINUTES", "30", "Minutes between feed polls."),
     Setting(
-        "HAMCOACH_BROADCAST_RATE", "25", "Broadcast messages per second, at most (Telegram allows about 30)."
+        "HAMCOACH_FEED_URL",
+        "feed_url",
+        "",
+        text,
+        "RSS or Atom feed of site updates to broadcast; empty turns the watcher off.",
+    ),
+    Setting("HAMCOACH_FEED_MINUTES", "feed_minutes", "30", positive, "Minutes between feed polls."),
+    Setting(
+        "HAMCOACH_BROADCAST_RATE",
+        "broadcast_rate",
+        "25",
+        positive,
+        "Broadcast messages per second, at most (Telegram allows about 30).",
     ),
     Setting(
         "HAMCOACH_CHECKIN_GRACE_HOURS",
+        "checkin_grace_hours",
         "6",
+        positive,
         "A check-in missed while the bot was down is sent if less late than this.",
     ),
-    Setting("HAMCOACH_VOICE_MAX_SECONDS", "60", "Longest voice note transcribed, in seconds."),
-    Setting("HAMCOACH_WEBHOOK_URL", "", "Public HTTPS URL for a webhook; empty means long polling."),
     Setting(
-        "HAMCOACH_WEBHOOK_SECRET", "", "Secret Telegram sends with each webhook call; required with a URL."
+        "HAMCOACH_VOICE_MAX_SECONDS",
+        "voice_max_seconds",
+        "60",
+        positive,
+        "Longest voice note transcribed, in seconds.",
     ),
-    Setting("HAMCOACH_WEBHOOK_LISTEN", "127.0.0.1:8080", "host:port the webhook server listens on."),
+    Setting(
+        "HAMCOACH_WEBHOOK_URL",
+        "webhook_url",
+        "",
+        https_url,
+        "Public HTTPS URL for a webhook; empty means long polling.",
+    ),
+    Setting(
+        "HAMCOACH_WEBHOOK_SECRET",
+        "webhook_secret",
+        "",
+        webhook_secret,
+        "Secret Telegram sends with each webhook call; required with a URL. Never logged.",
+    ),
+    Setting(
+        "HAMCOACH_WEBHOOK_LISTEN",
+        "webhook_listen",
+        "127.0.0.1:8080",
+        host_port,
+        "host:port the webhook server listens on.",
+    ),
 )
 
 
 @dataclass(frozen=True)
 class Config:
-    """All settings, parsed and checked; `token` is excluded from repr so it never reaches a log."""
+    """All settings, parsed and checked; the token and the webhook secret never appear in its repr."""
 
+    token: str
     db: Path
     knowledge: Path
     api_base_url: str
     log_level: str
-    admin_ids: frozenset[int] = frozenset()
-    feed_url: str = ""
-    feed_minutes: float = 30.0
-    broadcast_rate: float = 25.0
-    checkin_grace_hours: float = 6.0
-    voice_max_seconds: float = 60.0
-    webhook_url: str = ""
-    webhook_secret: str = ""
-    webhook_listen: tuple[str, int] = ("127.0.0.1", 8080)
-    token: str = ""
+    admin_ids: frozenset[int]
+    feed_url: str
+    feed_minutes: float
+    broadcast_rate: float
+    checkin_grace_hours: float
+    voice_max_seconds: float
+    webhook_url: str
+    webhook_secret: str
+    webhook_listen: tuple[str, int]
 
     def __repr__(self) -> str:
         hidden = {"token", "webhook_secret"}
@@ -84,62 +209,12 @@ class Config:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
         env = os.environ if env is None else env
-        value = {s.env: env.get(s.env, s.default).strip() for s in SETTINGS}
-        level = value["HAMCOACH_LOG_LEVEL"].upper()
-        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-            raise ConfigError(f"HAMCOACH_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
-        base = value["HAMCOACH_API_BASE_URL"]
-        if base and not base.startswith(("http://", "https://")):
-            raise ConfigError(f"HAMCOACH_API_BASE_URL must start with http:// or https://, not {base!r}")
-        try:
-            admins = frozenset(int(x) for x in value["HAMCOACH_ADMIN_IDS"].replace(" ", "").split(",") if x)
-        except ValueError as exc:
-            raise ConfigError("HAMCOACH_ADMIN_IDS must be comma-separated numeric Telegram user ids") from exc
-        url, secret, listen = _webhook(value)
-        return cls(
-            webhook_url=url,
-            webhook_secret=secret,
-            webhook_listen=listen,
-            admin_ids=admins,
-            feed_url=value["HAMCOACH_FEED_URL"],
-            feed_minutes=_positive(value, "HAMCOACH_FEED_MINUTES"),
-            broadcast_rate=_positive(value, "HAMCOACH_BROADCAST_RATE"),
-            checkin_grace_hours=_positive(value, "HAMCOACH_CHECKIN_GRACE_HOURS"),
-            voice_max_seconds=_positive(value, "HAMCOACH_VOICE_MAX_SECONDS"),
-            db=Path(value["HAMCOACH_DB"] or "hamcoach.db"),
-            knowledge=Path(value["HAMCOACH_KNOWLEDGE"] or DEFAULT_DIR),
-            api_base_url=base,
-            log_level=level,
-            token=value["TELEGRAM_BOT_TOKEN"],
-        )
-
-
-def _positive(value: Mapping[str, str], name: str) -> float:
-    try:
-        number = float(value[name])
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be a number, not {value[name]!r}") from exc
-    if not number > 0:
-        raise ConfigError(f"{name} must be greater than 0, not {value[name]!r}")
-    return number
-
-
-SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as a webhook secret_token
-
-
-def _webhook(value: Mapping[str, str]) -> tuple[str, str, tuple[str, int]]:
-    """(URL, secret, (host, port)) of the webhook settings, checked; Telegram only calls HTTPS URLs and
-    a webhook without a secret would take updates from anyone who finds the URL."""
-    url, secret = value["HAMCOACH_WEBHOOK_URL"], value["HAMCOACH_WEBHOOK_SECRET"]
-    if url and not url.startswith("https://"):
-        raise ConfigError(f"HAMCOACH_WEBHOOK_URL must start with https:// (Telegram's rule), not {url!r}")
-    if url and not SECRET.match(secret):
-        raise ConfigError(
-            "HAMCOACH_WEBHOOK_SECRET must be set with a webhook URL: 1-256 letters, digits, _ or -"
-        )
-    host, _, port = value["HAMCOACH_WEBHOOK_LISTEN"].rpartition(":")
-    if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ConfigError(
-            f"HAMCOACH_WEBHOOK_LISTEN must be host:port, not {value['HAMCOACH_WEBHOOK_LISTEN']!r}"
-        )
-    return url, secret, (host, int(port))
+        # Each parser returns its field's type; the table test in tests/test_config.py holds them together.
+        values: dict[str, Any] = {
+            s.field: s.parse(s.env, env.get(s.env, "").strip() or s.default) for s in SETTINGS
+        }
+        config = cls(**values)
+        if config.webhook_url and not config.webhook_secret:
+            # A webhook without a secret would take updates from anyone who finds the URL.
+            raise ConfigError("HAMCOACH_WEBHOOK_SECRET must be set with a webhook URL")
+        return config
