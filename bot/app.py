@@ -57,10 +57,8 @@ def build_coach(config: Config, *, clock: Clock = utcnow, scheduler: Scheduler |
         extra=[checkin_store.migrations, session_store.migrations, broadcast.migrations, feed.migrations],
     )
     index = Index(kb, vector_db=config.db)
-    coach = Coach(
-        kb=kb, index=index, store=store, config=config, clock=clock, scheduler=scheduler or NullScheduler()
-    )
-    qa.register(coach)
+    coach = Coach(kb=kb, store=store, config=config, clock=clock, scheduler=scheduler or NullScheduler())
+    qa.register(coach, index)
     coach.answers = Questions(index, store, clock)
     # Sessions before check-ins: a typed number mid-set is reps.
     session_feature.register(coach, knowledge.flow)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.answering.index import Answer
+from bot.answering.index import Answer, Index
 from bot.core.coach import Coach, Incoming
 from bot.core.reply import Button, Reply, bold, clip_label, escape, italic
 from bot.knowledge.base import Entry, KnowledgeBase
@@ -39,7 +39,7 @@ def answer_replies(kb: KnowledgeBase, answer: Answer) -> list[Reply]:
     return replies
 
 
-def register(coach: Coach) -> None:
+def register(coach: Coach, index: Index) -> None:
     """Wire Q&A into the coach."""
     kb = coach.kb
     coach.start_buttons.extend(
@@ -93,7 +93,7 @@ def register(coach: Coach) -> None:
         if len(text) > MESSAGE_LIMIT:
             prefix.append(Reply.plain(kb.texts["too_long"]))
             text = text[:MESSAGE_LIMIT]
-        answer = coach.index.answer(text)
+        answer = index.answer(text)
         coach.store.log_question(
             msg.user_id,
             text,

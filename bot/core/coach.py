@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal, Protocol
 
-from bot.answering.index import Index
 from bot.config import Config
 from bot.core.reply import Button, Reply
 from bot.knowledge.base import KnowledgeBase
@@ -167,7 +166,6 @@ class Coach:
     """Routes each Incoming to the feature that owns it."""
 
     kb: KnowledgeBase
-    index: Index
     store: Store
     config: Config
     clock: Clock = utcnow
