@@ -25,9 +25,10 @@ from bot.answering.evaluation import Case, load_cases, split
 from bot.answering.index import Index
 from bot.core.textnorm import words
 from bot.knowledge.base import load_knowledge
+from bot.voice.audio import SAMPLE_RATE, decode, has_speech
 from bot.voice.feature import sentences
 from bot.voice.pronunciations import load_pronunciations
-from bot.voice.recogniser import SAMPLE_RATE, Ears, decode, has_speech, utterance
+from bot.voice.recogniser import Ears, utterance
 from tests.data import EVAL_FILE
 from tests.data.voice.make import speak, to_ogg_opus
 

@@ -109,7 +109,8 @@ def cmd_ask(
 
 def _transcribe(config: Config, kb: KnowledgeBase, path: Path) -> Transcript | None:
     """What an audio file says, or None after telling stderr why it cannot be used."""
-    from bot.voice.recogniser import Ears, VoiceError
+    from bot.voice.audio import VoiceError
+    from bot.voice.recogniser import Ears
 
     ears = Ears(sentences(kb), load_pronunciations(config.knowledge), config.voice_max_seconds)
     try:

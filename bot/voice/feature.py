@@ -19,7 +19,8 @@ def sentences(kb: KnowledgeBase, labels: Iterable[str] = ()) -> list[str]:
 
 def register(coach: Coach, pronunciations: dict[str, str]) -> None:
     """Register it last: the language model includes the buttons the other features registered."""
-    from bot.voice.recogniser import Ears, VoiceError  # PyAV and pocketsphinx load only when voice is set up
+    from bot.voice.audio import VoiceError
+    from bot.voice.recogniser import Ears  # PyAV and pocketsphinx load only when voice is set up
 
     labels = [b.label for b in coach.start_buttons]
     ears = Ears(sentences(coach.kb, labels), pronunciations, coach.config.voice_max_seconds)

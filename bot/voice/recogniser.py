@@ -1,5 +1,5 @@
-"""Voice notes to text, with no Telegram in it: decode any audio FFmpeg reads (PyAV bundles it), then
-recognise it with pocketsphinx's bundled US English acoustic model.
+"""Voice notes to text, with no Telegram in it: decode (audio.py), then recognise with pocketsphinx's
+bundled US English acoustic model.
 
 Why a language model of our own: pocketsphinx's general English one heard "why do my calves cramp" as
 "why do" and "where do my hips go" as "where do you go". One built at start-up from the knowledge's
@@ -18,30 +18,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import av
 import numpy as np
-from pocketsphinx import Decoder, Vad, get_model_path
+from pocketsphinx import Decoder, get_model_path
 from pocketsphinx.lm import ArpaBoLM
 
 from bot.core.textnorm import words
+from bot.voice.audio import SAMPLE_RATE, decode, has_speech
 
 log = logging.getLogger(__name__)
 
-SAMPLE_RATE = 16_000
 BACKEND = "pocketsphinx"
-MIN_SPEECH_SECONDS = 0.3
-MAX_BYTES = 20 * 1024 * 1024  # what the Bot API lets a bot download; larger is refused unread
 MODELS = Path(get_model_path()) / "en-us"
 ACOUSTIC = MODELS / "en-us"
 DICTIONARY = MODELS / "cmudict-en-us.dict"
-
-
-class VoiceError(Exception):
-    """Audio we cannot use; `reason` picks the line the user gets (texts.yaml: voice_<reason>)."""
-
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -49,47 +38,6 @@ class Transcript:
     text: str
     seconds: float
     backend: str = BACKEND
-
-
-def decode(data: bytes, max_seconds: float) -> np.ndarray:
-    """Mono 16 kHz 16-bit samples of the first audio stream; VoiceError if unreadable, empty or longer
-    than `max_seconds` (decoding stops there, so a long file costs no more than a short one)."""
-    if not data:
-        raise VoiceError("unreadable", "no bytes")
-    if len(data) > MAX_BYTES:
-        raise VoiceError("too_long", f"{len(data)} bytes")
-    limit = int(max_seconds * SAMPLE_RATE)
-    chunks: list[np.ndarray] = []
-    total = 0
-    try:
-        with av.open(io.BytesIO(data), mode="r") as container:
-            if not container.streams.audio:
-                raise VoiceError("unreadable", "no audio stream")
-            resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
-            for frame in container.decode(container.streams.audio[0]):
-                for out in resampler.resample(frame):
-                    chunk = out.to_ndarray().reshape(-1)
-                    chunks.append(chunk)
-                    total += len(chunk)
-                if total > limit:
-                    raise VoiceError("too_long", f"over {max_seconds:g} s")
-            chunks.extend(out.to_ndarray().reshape(-1) for out in resampler.resample(None))
-    except (av.FFmpegError, ValueError, EOFError) as exc:
-        raise VoiceError("unreadable", "not audio that FFmpeg can read") from exc
-    samples = np.concatenate(chunks).astype(np.int16) if chunks else np.zeros(0, np.int16)
-    if not len(samples):
-        raise VoiceError("unreadable", "no samples")
-    return samples
-
-
-def has_speech(samples: np.ndarray) -> bool:
-    """Whether pocketsphinx's voice activity detector, in its strictest mode, finds MIN_SPEECH_SECONDS of
-    speech. Without this check the recogniser "hears" a word in silence ("all")."""
-    vad = Vad(3, sample_rate=SAMPLE_RATE)
-    step = vad.frame_bytes // 2
-    frames = (samples[i : i + step] for i in range(0, len(samples) - step + 1, step))
-    speech = sum(1 for frame in frames if vad.is_speech(frame.tobytes()))
-    return speech * vad.frame_length >= MIN_SPEECH_SECONDS
 
 
 def utterance(decoder: Decoder, samples: np.ndarray) -> str:

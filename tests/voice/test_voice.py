@@ -22,9 +22,10 @@ from hypothesis import strategies as st
 from bot.core.coach import Incoming
 from bot.knowledge.base import DEFAULT_DIR, load_knowledge
 from bot.knowledge.yamlfile import KnowledgeError
+from bot.voice.audio import SAMPLE_RATE, VoiceError, decode
 from bot.voice.feature import sentences
 from bot.voice.pronunciations import load_pronunciations
-from bot.voice.recogniser import SAMPLE_RATE, Ears, VoiceError, decode
+from bot.voice.recogniser import Ears
 from tests.fakebot.server import FakeBotApi
 from tests.support import USER, make_coach, make_config, running_bot
 

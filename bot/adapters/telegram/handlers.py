@@ -12,7 +12,7 @@ from telegram.ext import ContextTypes
 
 from bot.adapters.telegram.send import send_replies
 from bot.core.coach import Coach, Heard, Incoming, Kind
-from bot.voice.recogniser import MAX_BYTES
+from bot.voice.audio import MAX_BYTES
 
 log = logging.getLogger(__name__)
 
