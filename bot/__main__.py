@@ -23,7 +23,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.answering.feature import answer_replies
 from bot.answering.index import Index
 from bot.answering.vectors.encoder import MODEL_REQUIREMENT, ModelMissing
 from bot.answering.vectors.semantic import (
@@ -32,6 +31,7 @@ from bot.answering.vectors.semantic import (
     stale_shipped_classifier,
     write_shipped,
 )
+from bot.answering.views import answer_replies
 from bot.app import load_all
 from bot.config import Config, ConfigError
 from bot.knowledge.base import MESSAGE_LIMIT, KnowledgeBase, load_knowledge

@@ -8,7 +8,6 @@ from pathlib import Path
 from bot.account import feature as account_feature
 from bot.answering import feature as qa
 from bot.answering.index import Index
-from bot.answering.service import Questions
 from bot.broadcasts import feature as broadcast_feature
 from bot.broadcasts import feed
 from bot.broadcasts import ledger as broadcast
@@ -59,7 +58,6 @@ def build_coach(config: Config, *, clock: Clock = utcnow, scheduler: Scheduler |
     index = Index(kb, vector_db=config.db)
     coach = Coach(kb=kb, store=store, config=config, clock=clock, scheduler=scheduler or NullScheduler())
     qa.register(coach, index)
-    coach.answers = Questions(index, store, clock)
     # Sessions before check-ins: a typed number mid-set is reps.
     session_feature.register(coach, knowledge.flow)
     checkin_feature.register(coach, knowledge.checkins)

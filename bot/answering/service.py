@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.answering.feature import answer_replies
 from bot.answering.index import Index
+from bot.answering.views import answer_replies
 from bot.core.coach import Answered, Clock
 from bot.storage.database import Store
 

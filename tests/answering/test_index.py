@@ -1,4 +1,5 @@
-"""Answering: the right entry, honest abstention, red flags first, and no input that breaks it."""
+"""Answering through Index: the right entry, honest abstention, and no input that breaks it (red flags:
+test_redflags.py; the lexical index: test_lexical.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.answering.feature import answer_replies
 from bot.answering.index import Index
+from bot.answering.views import answer_replies
 from bot.core.reply import TEXT_LIMIT
 from bot.knowledge.base import Message, load_knowledge
 
@@ -74,42 +75,6 @@ def test_a_message_the_coach_files_under_an_entry_is_answered_by_it() -> None:
     filed = dataclasses.replace(KB, messages=(*KB.messages, Message(question, ("rest-between-sets",))))
     answer = Index(filed).answer(question)
     assert answer.entry is not None and answer.entry.id == "rest-between-sets"
-
-
-def test_red_flag_comes_first_whatever_else_is_asked() -> None:
-    answer = INDEX.answer("sharp pain in my hamstring, and how do I stop calf cramps?")
-    assert answer.red_flag and answer.entry is not None and answer.entry.id == KB.red_flags.entry
-    replies = answer_replies(KB, answer)
-    assert "clinician" in replies[0].text.lower()
-    assert len(replies) == 2 and "cramp" in replies[1].text.lower()
-
-
-@pytest.mark.parametrize("text", ["my pee looks like cola", "it went pop and now its swollen", "i cant walk"])
-def test_red_flag_phrasings(text: str) -> None:
-    assert INDEX.answer(text).red_flag
-
-
-def test_the_safety_answer_by_meaning_alone_needs_a_clear_lead() -> None:
-    alarming = "felt something go in my hamstring during the rep"  # no red-flag phrase, clearly meant
-    assert not INDEX.is_red_flag(alarming) and INDEX.answer(alarming).red_flag
-    benign = "all of a sudden ham raises feel easy?"  # "sudden" pulls it toward red-flags, barely
-    assert INDEX.rank(benign)[0][0].id != KB.red_flags.entry
-    answer = INDEX.answer(benign)
-    assert not answer.red_flag and answer.entry is not None and answer.entry.id == "meant-to-be-hard"
-    # the same message with a red-flag phrase gets the safety answer, whatever the ranking says
-    assert INDEX.answer(benign + " and a sharp pain behind the knee").red_flag
-
-
-def test_where_the_exercise_is_felt_is_not_an_alarm_but_a_pop_there_is() -> None:
-    felt = INDEX.answer("felt nordics behind my knees and in my butt")  # got the safety answer once
-    assert not felt.red_flag and felt.entry is not None and felt.entry.id == "muscles-worked"
-    assert INDEX.answer("felt a pop behind my knee").red_flag
-
-
-def test_fts_syntax_in_questions_is_harmless() -> None:
-    for text in ['"calves" AND OR NOT NEAR(', "calf*", "hips -- ' ; drop table docs", "^toes:"]:
-        INDEX.answer(text)
-    assert INDEX.answer("calves cramp").entry is not None
 
 
 @settings(max_examples=300, deadline=None)

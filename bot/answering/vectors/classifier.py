@@ -10,7 +10,7 @@ which no example was written. It takes about a second to fit, so `hamcoach vecto
 the knowledge's vectors.npz, keyed by a fingerprint of what they were fitted on. A knowledge base whose rows
 times classes pass LOGISTIC_LIMIT (about six times today's) would take seconds to minutes to fit at
 start-up; it gets ridge regression instead, closed form, a couple of seconds even at 100 times today's
-size.
+size. The fit itself is bot/answering/logistic.py, shared with benchmarks/calibrate.py.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from bot.answering import logistic
 
 INVERSE_PENALTY = 100.0  # C of the logistic fit; 30 to 300 ranked dev.yaml alike, 1 and 1000 worse
 RIDGE = 1.0  # L2 penalty of the ridge fallback
@@ -61,40 +63,11 @@ def is_logistic(rows: int, classes: int, limit: int = LOGISTIC_LIMIT) -> bool:
 def fit(rows: np.ndarray, labels: np.ndarray, classes: int, limit: int = LOGISTIC_LIMIT) -> Classifier:
     """Logistic regression if the problem is small enough for start-up, else ridge regression."""
     if is_logistic(len(rows), classes, limit):
-        return Classifier(_logistic(rows, labels, classes), probabilities=True)
+        weights = logistic.fit(
+            rows, labels, classes, INVERSE_PENALTY, tolerance=TOLERANCE, max_iterations=MAX_ITERATIONS
+        )
+        return Classifier(weights.astype(np.float32), probabilities=True)
     return Classifier(_ridge(rows, labels, classes), probabilities=False)
-
-
-def _logistic(rows: np.ndarray, labels: np.ndarray, classes: int) -> np.ndarray:
-    from scipy.optimize import minimize  # 0.2 s to import: only when fitting, not when shipped weights serve
-
-    x = np.hstack([rows.astype(np.float64), np.ones((len(rows), 1))])
-    shape = (x.shape[1], classes)
-    at_label = (np.arange(len(x)), labels)
-    unpenalised = np.ones(shape)
-    unpenalised[-1] = 0.0  # the bias is not shrunk
-
-    def loss_and_gradient(flat: np.ndarray) -> tuple[float, np.ndarray]:
-        weights = flat.reshape(shape)
-        z = x @ weights
-        z -= z.max(axis=1, keepdims=True)
-        log_total = np.log(np.exp(z).sum(axis=1))
-        p = np.exp(z - log_total[:, None])
-        loss = float((log_total - z[at_label]).sum())
-        p[at_label] -= 1.0
-        shrunk = weights * unpenalised
-        loss += float((shrunk**2).sum()) / (2 * INVERSE_PENALTY)
-        gradient = x.T @ p + shrunk / INVERSE_PENALTY
-        return loss / len(x), gradient.ravel() / len(x)  # the mean, so TOLERANCE means the same at any size
-
-    result = minimize(
-        loss_and_gradient,
-        np.zeros(shape).ravel(),
-        jac=True,
-        method="L-BFGS-B",
-        options={"maxiter": MAX_ITERATIONS, "gtol": TOLERANCE},
-    )
-    return np.asarray(result.x, dtype=np.float32).reshape(shape)
 
 
 def _ridge(rows: np.ndarray, labels: np.ndarray, classes: int) -> np.ndarray:

@@ -1,0 +1,67 @@
+"""Answer or abstain: the top entry of the ranking if bot/answering/confidence.py finds it likely right,
+else an honest "I don't know"; the safety answer first whenever a red flag is mentioned."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.answering.confidence import ANSWER_AT, answers, probability
+from bot.answering.ranker import Ranker
+from bot.answering.redflags import RedFlagDetector
+from bot.knowledge.base import Entry
+
+# On coverage, when sentence vectors are off (Index(semantic=False)); chosen on the tuning half of
+# tests/data/eval.yaml and the development questions, like the ranking's weights (bot/answering/ranker.py).
+LEXICAL_THRESHOLD = 0.4
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the bot found for one question."""
+
+    question: str
+    entry: Entry | None  # the red-flags entry whenever a red flag is mentioned
+    score: float
+    red_flag: bool = False
+    also: Entry | None = None  # with a red flag: the answer to the rest of the question, if any
+
+    @property
+    def matched(self) -> bool:
+        return self.entry is not None
+
+
+class Answerer:
+    """Decides, per question, between the top entry, the safety entry and no answer."""
+
+    def __init__(self, ranker: Ranker, red_flags: RedFlagDetector, threshold: float | None = None) -> None:
+        self.ranker = ranker
+        self.red_flags = red_flags
+        # with sentence vectors: the probability the top entry is right; without: its coverage
+        semantic = ranker.vectors is not None
+        self.threshold = threshold if threshold is not None else ANSWER_AT if semantic else LEXICAL_THRESHOLD
+
+    def answer(self, question: str) -> Answer:
+        """The best entry if it is likely right, else an honest no-match. `score` is that likelihood
+        (with sentence vectors) or the coverage (without)."""
+        best, score = self._confident(question)
+        flag = self.ranker.kb.entries[self.red_flags.entry]
+        if self.red_flags.mentioned(question) or best is flag:
+            return Answer(question, flag, 1.0, red_flag=True, also=self._rest_of(question, flag))
+        return Answer(question, best, score)
+
+    def _rest_of(self, question: str, flag: Entry) -> Entry | None:
+        """The answer to what else a red-flag message asks, judged without the red-flag words."""
+        best, _ = self._confident(self.red_flags.without(question))
+        return best if best is not None and best.id != flag.id else None
+
+    def _confident(self, question: str) -> tuple[Entry | None, float]:
+        """(the top entry if its score reaches the threshold, else None; the score)."""
+        ranked = self.ranker.rank(question)
+        if not ranked:
+            return None, 0.0
+        signals = self.ranker.signals(question)
+        if signals is None:  # lexical only: the coverage decides
+            score = ranked[0][1]
+            return (ranked[0][0] if score >= self.threshold else None), score
+        score = probability(signals)
+        return (ranked[0][0] if answers(signals, score, self.threshold) else None), score

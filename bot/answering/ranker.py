@@ -1,0 +1,97 @@
+"""Ranking the entries for a question: lexical coverage (bot/answering/lexical.py) blended with sentence
+vectors (bot/answering/vectors/semantic.py), and the signals confidence.py weighs for the top entry.
+
+The semantic half is the *closeness* of the question to the entry's example questions in sentence-vector
+space; it catches paraphrases that share no word ("legs are toast" for soreness), plus a linear
+classifier fitted on those examples, which tells neighbouring entries apart. Either half alone scored
+lower on questions written apart from the knowledge base than the blend does.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from bot.answering.confidence import Signals
+from bot.answering.lexical import Concept, LexicalIndex
+from bot.answering.redflags import RedFlagDetector
+from bot.answering.vectors.semantic import Closeness, EntryVectors
+from bot.knowledge.base import Entry, KnowledgeBase
+
+# These were chosen on the tuning half of tests/data/eval.yaml and on the development questions (now in
+# bot/knowledge/data/messages.yaml), never on a held-out set (benchmarks/calibrate.py prints the figures);
+# tests/answering/test_eval.py checks the held-out sets. Whether to answer is bot/answering/answerer.py's.
+LEXICAL_WEIGHT = 0.75  # blend = (LEXICAL_WEIGHT * coverage + closeness) / (LEXICAL_WEIGHT + 1)
+CLASSIFIER_WEIGHT = 0.25  # ranking = blend + CLASSIFIER_WEIGHT x the linear classifier's score
+CANDIDATES = 20
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """One question's ranking and what it was computed from (kept for the answer model's signals)."""
+
+    concepts: list[Concept]
+    lexical: dict[str, float]
+    closeness: Closeness | None
+    ranked: list[tuple[Entry, float]]
+
+
+class Ranker:
+    """Scores every entry for a question, best first; without sentence vectors, by coverage alone."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        lexicon: LexicalIndex,
+        vectors: EntryVectors | None,
+        red_flags: RedFlagDetector,
+    ) -> None:
+        self.kb = kb
+        self.lexicon = lexicon
+        self.vectors = vectors
+        self.red_flags = red_flags
+        # small: a ranking holds per-entry scores, and a question is rarely asked twice in a row
+        self.ranking = functools.lru_cache(maxsize=512)(self._ranking_uncached)
+
+    def rank(self, question: str) -> list[tuple[Entry, float]]:
+        """Candidate entries with their score in [0, 1], best first."""
+        return self.ranking(question).ranked
+
+    def _ranking_uncached(self, question: str) -> Ranking:
+        concepts = self.lexicon.concepts(question)
+        if not concepts:  # only filler, emoji, ...: nothing to answer
+            return Ranking([], {}, None, [])
+        lexical = self.lexicon.coverage(concepts)
+        closeness = None
+        if self.vectors is None:
+            totals = lexical
+        else:
+            closeness = self.vectors.closeness(question)
+            totals = {
+                entry_id: (LEXICAL_WEIGHT * lexical.get(entry_id, 0.0) + cosine) / (LEXICAL_WEIGHT + 1)
+                + CLASSIFIER_WEIGHT * closeness.fitted[entry_id]
+                for entry_id, cosine in closeness.mixed.items()
+            }
+        ranked = sorted(totals.items(), key=lambda pair: (-pair[1], pair[0]))
+        if self.red_flags.unclear(question, ranked):
+            ranked = ranked[1:]
+        ranked = ranked[:CANDIDATES]
+        return Ranking(concepts, lexical, closeness, [(self.kb.entries[i], score) for i, score in ranked])
+
+    def signals(self, question: str) -> Signals | None:
+        """What bot/answering/confidence.py weighs for the top entry (None without sentence vectors)."""
+        r = self.ranking(question)
+        if r.closeness is None or not r.ranked:
+            return None
+        top, blend = r.ranked[0][0].id, r.ranked[0][1]
+        unknown = sum(1 for concept in r.concepts if not self.lexicon.scores(concept))
+        return Signals(
+            blend=blend,
+            coverage=r.lexical.get(top, 0.0),
+            closeness=r.closeness.mixed[top],
+            best_cosine=r.closeness.best[top],
+            off_topic_gap=r.closeness.off_topic - r.closeness.best[top],
+            lead=blend - (r.ranked[1][1] if len(r.ranked) > 1 else 0.0),
+            unknown_share=unknown / len(r.concepts),
+            concepts=float(len(r.concepts)),
+        )
