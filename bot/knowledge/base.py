@@ -278,6 +278,22 @@ def _unique(
     return set(seen)
 
 
+def _check_references(
+    r: FileReader, node: Node, entry: Entry, topic_ids: set[str], entry_ids: set[str], source_ids: set[str]
+) -> None:
+    """An entry's topic, related entries and sources must exist."""
+    if entry.topic and entry.topic not in topic_ids:
+        r.error(node, f"unknown topic '{entry.topic}' (see topics.yaml)", "topic")
+    for ref in entry.related:
+        if ref not in entry_ids:
+            r.error(node, f"related entry '{ref}' does not exist", "related")
+        elif ref == entry.id:
+            r.error(node, "an entry cannot be related to itself", "related")
+    for ref in entry.sources:
+        if ref not in source_ids:
+            r.error(node, f"unknown source '{ref}' (see sources.yaml)", "source")
+
+
 def load_knowledge(folder: Path = DEFAULT_DIR) -> KnowledgeBase:
     """Load and cross-check a knowledge folder; raise KnowledgeError listing every problem."""
     problems: list[Problem] = []
@@ -314,21 +330,9 @@ def load_knowledge(folder: Path = DEFAULT_DIR) -> KnowledgeBase:
     entry_ids = _unique(readers, ((p, n, e.id) for p, n, e in entries), "entry")
 
     for path, node, entry in entries:
-        r = entry_readers[path]
-        if entry.topic and entry.topic not in topic_ids:
-            r.error(node, f"unknown topic '{entry.topic}' (see topics.yaml)", "topic")
-        for ref in entry.related:
-            if ref not in entry_ids:
-                r.error(node, f"related entry '{ref}' does not exist", "related")
-            elif ref == entry.id:
-                r.error(node, "an entry cannot be related to itself", "related")
-        for ref in entry.sources:
-            if ref not in source_ids:
-                r.error(node, f"unknown source '{ref}' (see sources.yaml)", "source")
-    for m in messages:
-        for ref in m.entries:
-            if ref not in entry_ids:
-                messages_reader.error(None, f"entry '{ref}' does not exist", line=m.line)
+        _check_references(entry_readers[path], node, entry, topic_ids, entry_ids, source_ids)
+    for ref, line in ((ref, m.line) for m in messages for ref in m.entries if ref not in entry_ids):
+        messages_reader.error(None, f"entry '{ref}' does not exist", line=line)
     _check_examples(entries, entry_readers, off_topic, off_topic_reader, messages, messages_reader)
     for node, topic in topics:
         if topic.id and not any(e.topic == topic.id for _, _, e in entries):
