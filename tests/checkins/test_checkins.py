@@ -15,16 +15,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.app import build_coach
-from bot.checkins.policy import (
-    after_quiet_hours,
-    canonical_zone,
-    held,
-    latest_soreness,
-    load_checkins,
-    parse_clock,
-    parse_score,
-    zone,
-)
+from bot.checkins.plan import load_checkins
+from bot.checkins.quiet_hours import after_quiet_hours, parse_clock
+from bot.checkins.readiness import held, latest_soreness
+from bot.checkins.scores import parse_score
+from bot.checkins.timezones import canonical_zone, zone
 from bot.checkins.store import CheckinStore
 from bot.core.coach import Coach, Outgoing
 from bot.core.reply import Reply
