@@ -13,7 +13,7 @@ from bot.broadcasts import feed
 from bot.broadcasts import ledger as broadcast
 from bot.checkins import feature as checkin_feature
 from bot.checkins import store as checkin_store
-from bot.checkins.policy import CheckinPlan, load_checkins
+from bot.checkins.plan import CheckinPlan, load_checkins
 from bot.config import Config
 from bot.core.coach import Clock, Coach, NullScheduler, Scheduler, utcnow
 from bot.knowledge.base import KnowledgeBase, load_knowledge
