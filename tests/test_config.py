@@ -62,3 +62,9 @@ def test_any_number_setting_is_a_positive_number_or_a_named_error(value: str) ->
         assert "HAMCOACH_FEED_MINUTES" in str(exc)
     else:
         assert config.feed_minutes > 0
+
+
+def test_the_deploy_example_names_every_setting() -> None:
+    example = (Path(__file__).resolve().parent.parent / "deploy" / "hamcoach.env.example").read_text()
+    for setting in SETTINGS:
+        assert re.search(rf"^#? ?{setting.env}=", example, flags=re.M), setting.env
