@@ -13,8 +13,6 @@ people with a phone on the floor). Prints median, p90, p99 and max per run.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import dataclasses
 import random
 import statistics
 import sys
@@ -26,9 +24,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.config import Config
 from tests.fakebot import FakeBotApi
-from tests.support import make_config
+from tests.support import BotThread, make_config
 
 FIRST_USER = 700_000
 LABELS = ("No, I'm fine", "Yes, legs are warm", "I'm set up", "Got it", "Ready", "Start my sets")
@@ -40,60 +37,6 @@ def data_of(message: dict[str, Any], label: str) -> str:
             if button["text"] == label:
                 return str(button["callback_data"])
     raise AssertionError(f"no {label!r} in {message.get('text')!r}")
-
-
-class Bot:
-    """The real Application polling the fake server from its own thread, with or without PTB's
-    AIORateLimiter (production uses it: about 30 messages/s per bot, Telegram's own limit)."""
-
-    def __init__(self, api: FakeBotApi, config: Config, rate_limiter: bool, concurrent: bool = True) -> None:
-        self.api, self.rate_limiter, self.concurrent = api, rate_limiter, concurrent
-        self.config = dataclasses.replace(config, token=api.token, api_base_url=api.base_url)
-        self.ready = threading.Event()
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self.stop: asyncio.Event | None = None
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self.serve, daemon=True)
-
-    def serve(self) -> None:
-        try:
-            asyncio.run(self.main())
-        except BaseException as exc:  # reported by __enter__
-            self.error = exc
-            self.ready.set()
-
-    async def main(self) -> None:
-        from bot.adapters.telegram.app import build_application
-
-        self.loop, self.stop = asyncio.get_running_loop(), asyncio.Event()
-        app = build_application(
-            self.config,
-            rate_limiter=self.rate_limiter,
-            base_file_url=self.api.base_file_url,
-            concurrent_updates=self.concurrent,
-        )
-        async with app:
-            assert app.post_init is not None and app.updater is not None
-            await app.post_init(app)
-            await app.start()
-            await app.updater.start_polling(poll_interval=0, timeout=1)
-            self.ready.set()
-            await self.stop.wait()
-            await app.updater.stop()
-            await app.stop()
-        app.bot_data["coach"].store.close()
-
-    def __enter__(self) -> Bot:
-        self.thread.start()
-        assert self.ready.wait(15), "the bot did not start"
-        if self.error is not None:
-            raise self.error
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self.loop is not None and self.stop is not None
-        self.loop.call_soon_threadsafe(self.stop.set)
-        self.thread.join(15)
 
 
 class User:
@@ -183,7 +126,8 @@ def run(
         for method in ("sendMessage", "answerCallbackQuery"):  # Telegram is tens of ms away, not 0
             api.set_delay(latency, method)
         config = make_config(Path(tmp))
-        with Bot(api, config, rate_limiter, concurrent):
+        # production runs PTB's AIORateLimiter (about 30 messages/s per bot, Telegram's own limit)
+        with BotThread(api, config, rate_limiter=rate_limiter, concurrent_updates=concurrent):
             people = [User(api, FIRST_USER + i, think, random.Random(seed + i)) for i in range(users)]
             watcher = Watcher(api, {u.id: u for u in people}).__enter__()
             errors: list[BaseException] = []

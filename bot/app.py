@@ -19,7 +19,8 @@ from bot.core.coach import Clock, Coach, NullScheduler, Scheduler, utcnow
 from bot.knowledge.base import KnowledgeBase, load_knowledge
 from bot.session import feature as session_feature
 from bot.session import store as session_store
-from bot.session.flow import Flow, load_flow
+from bot.session.flow import Flow
+from bot.session.loader import load_flow
 from bot.storage.database import Store
 from bot.voice import feature as voice_feature
 from bot.voice.pronunciations import load_pronunciations

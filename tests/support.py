@@ -89,12 +89,15 @@ def button_data(replies: list[Reply], label: str) -> str:
 
 
 @asynccontextmanager
-async def running_bot(api: FakeBotApi, config: Config, clock: Any = None) -> AsyncIterator[Application]:
-    """Start the real Application (long polling) against the fake server, stop it afterwards."""
+async def running_bot(
+    api: FakeBotApi, config: Config, clock: Any = None, **options: bool
+) -> AsyncIterator[Application]:
+    """Start the real Application (long polling) against the fake server, stop it afterwards.
+    `options` go to `build_application` (rate_limiter, concurrent_updates: benchmarks/session.py)."""
     from bot.adapters.telegram.app import build_application
 
     config = dataclasses.replace(config, token=api.token, api_base_url=api.base_url)
-    kwargs: dict[str, Any] = {"base_file_url": api.base_file_url}
+    kwargs: dict[str, Any] = {"base_file_url": api.base_file_url, **options}
     if clock is not None:
         kwargs["clock"] = clock
     app = build_application(config, **kwargs)
@@ -133,13 +136,15 @@ async def exchange(
 
 class BotThread:
     """The real Application polling the fake server from its own thread and event loop, so plain
-    (sync) tests, such as hypothesis tests, can drive it with the fake server's blocking waits."""
+    (sync) tests, such as hypothesis tests, and benchmarks/session.py can drive it with the fake
+    server's blocking waits. `options` go to `running_bot`."""
 
-    def __init__(self, api: FakeBotApi, config: Config) -> None:
+    def __init__(self, api: FakeBotApi, config: Config, **options: bool) -> None:
         import threading
 
         self.api = api
         self.config = config
+        self.options = options
         self._ready = threading.Event()
         self._stop: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -150,7 +155,7 @@ class BotThread:
         try:
             self._loop = asyncio.get_running_loop()
             self._stop = asyncio.Event()
-            async with running_bot(self.api, self.config):
+            async with running_bot(self.api, self.config, **self.options):
                 self._ready.set()
                 await self._stop.wait()
         except BaseException as exc:  # surfaced by stop()
@@ -159,7 +164,7 @@ class BotThread:
 
     def __enter__(self) -> BotThread:
         self._thread.start()
-        self._ready.wait(15)
+        assert self._ready.wait(15), "the bot did not start"
         if self.error is not None:
             raise self.error
         return self

@@ -1,2 +1,2 @@
-"""The guided first session: the flow (a pure state machine over session.yaml), progression to the
-next session, the store of sessions, sets and rest timers, and the conversation feature."""
+"""The guided first session: a pure flow loaded and checked from session.yaml, what typed text and buttons
+mean, progression, the store, and the feature (service, views, handlers)."""

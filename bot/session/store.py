@@ -18,6 +18,7 @@ from sqlite_utils.migrations import Migrations
 
 from bot.session.flow import State
 from bot.session.progression import Past, Plan
+from bot.session.timers import rest_timer
 from bot.storage.database import parse_stamp, stamp
 
 migrations = Migrations("hamcoach.session")
@@ -289,7 +290,7 @@ class SessionStore:
     def forget(self, user_id: int) -> list[str]:
         """Delete a user's sessions, sets and rests; return the rest timer names to cancel."""
         sql = "select session_id, set_no from rests where user_id = ? and status = 'pending'"
-        names = [f"rest:{r[0]}:{r[1]}" for r in self.db.execute(sql, [user_id])]
+        names = [rest_timer(r[0], r[1]) for r in self.db.execute(sql, [user_id])]
         with self.db.conn:
             for table in ("rests", "sets", "sessions"):
                 self.db.execute(f"delete from {table} where user_id = ?", [user_id])

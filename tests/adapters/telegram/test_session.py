@@ -11,8 +11,9 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.core.coach import utcnow
-from bot.session.flow import MESSAGE_LIMIT
+from bot.session.loader import MESSAGE_LIMIT
 from bot.session.store import SessionStore
+from bot.session.timers import parse_rest_timer
 from bot.storage.database import Store
 from tests.fakebot import FakeBotApi
 from tests.support import callback_data, exchange, keyboard_labels, make_config, running_bot, tap
@@ -36,7 +37,7 @@ def sets_logged(app: Application) -> list[tuple[int, int]]:
 async def fire_rest(app: Application) -> str:
     """Run the pending rest job now instead of waiting two minutes."""
     assert app.job_queue is not None
-    [job] = [j for j in app.job_queue.jobs() if j.name and j.name.startswith("rest:")]
+    [job] = [j for j in app.job_queue.jobs() if parse_rest_timer(j.name or "")]
     assert job.next_t is not None
     assert timedelta(seconds=110) < job.next_t - utcnow() <= timedelta(seconds=120)
     await job.run(app)
@@ -113,7 +114,7 @@ async def test_old_button_and_double_press(fake_api: FakeBotApi, tmp_path: Path)
         assert "already have a session" in running["text"]
         [paused] = await exchange(fake_api, USER, "/pause")
         assert app.job_queue is not None and not [
-            j for j in app.job_queue.jobs() if (j.name or "").startswith("rest:")
+            j for j in app.job_queue.jobs() if parse_rest_timer(j.name or "")
         ]
         [resumed] = await press(fake_api, paused, "Resume")
         assert resumed["text"].startswith("Set 2 of 2")
