@@ -6,7 +6,7 @@ duplicated deliveries, and the sender's peak RSS.
 
 The fake server (tests/fakebot, stdlib threaded HTTP) runs in a child process, so it neither shares
 the GIL with the sender nor counts towards the sender's RSS; it answers 429 above `R` sends in any
-sliding second and above 1/s per chat. The sender is the production path: bot.broadcasts.ledger.deliver with
+sliding second and above 1/s per chat. The sender is the production path: bot.broadcasts.sender.deliver with
 bot.adapters.telegram.broadcasting.make_send on a plain python-telegram-bot Bot, ledger in a SQLite file.
 Target (issue 5) for N=10,000, R=200: achieved/R >= 0.95, zero 429s, zero lost, zero duplicates.
 With --profile the sender's time is split into: waiting for the pacer, the HTTP call, ledger writes.
@@ -78,7 +78,7 @@ async def run(
     n: int, rate: int, token: str, base_url: str, db: Path, profile: Profile | None
 ) -> dict[str, Any]:
     from bot.adapters.telegram.broadcasting import broadcast_bot, make_send
-    from bot.broadcasts import feed
+    from bot.broadcasts import feed, sender
     from bot.broadcasts import ledger as broadcast
     from bot.broadcasts.text import prepare
     from bot.config import Config
@@ -97,7 +97,7 @@ async def run(
         if profile is not None:
             inner = send
 
-            async def send(chat_id: int, html: str) -> broadcast.SendResult:
+            async def send(chat_id: int, html: str) -> sender.SendResult:
                 t = time.perf_counter()
                 try:
                     return await inner(chat_id, html)
@@ -111,7 +111,7 @@ async def run(
                 profile.pacing += time.perf_counter() - t
 
         start = time.perf_counter()
-        report = await broadcast.deliver(store, bid, send, rate, sleep=sleep)
+        report = await sender.deliver(store, bid, send, rate, sleep=sleep)
         elapsed = time.perf_counter() - start
     store.close()
     return {"report": dataclasses.asdict(report), "elapsed": elapsed}

@@ -36,6 +36,13 @@ class BroadcastFeature:
     def is_admin(self, user_id: int) -> bool:
         return user_id in self.coach.config.admin_ids
 
+    def refuse_non_admin(self, msg: Incoming, tried: str) -> list[Reply] | None:
+        """The refusal (logged: someone probing admin commands) when the sender is no admin, else None."""
+        if self.is_admin(msg.user_id):
+            return None
+        log.warning("user %d (not an admin) %s", msg.user_id, tried)
+        return [Reply.plain(self.coach.kb.texts["not_admin"])]
+
     # ------------------------------------------------------------------ subscriptions
 
     def subscribe(self, msg: Incoming) -> list[Reply]:
@@ -76,9 +83,8 @@ class BroadcastFeature:
         return ids[0] if ids else None
 
     def cmd_broadcast(self, msg: Incoming, args: str) -> list[Reply]:
-        if not self.is_admin(msg.user_id):
-            log.warning("user %d (not an admin) tried /broadcast", msg.user_id)
-            return [Reply.plain(self.coach.kb.texts["not_admin"])]
+        if refusal := self.refuse_non_admin(msg, "tried /broadcast"):
+            return refusal
         if not args.strip():
             return [Reply.plain(EMPTY)]
         busy = self.running()
@@ -101,9 +107,8 @@ class BroadcastFeature:
 
     def on_bc_button(self, msg: Incoming, payload: str) -> list[Reply]:
         action, _, raw = payload.partition(":")
-        if not self.is_admin(msg.user_id):
-            log.warning("user %d (not an admin) pressed broadcast button %s", msg.user_id, payload)
-            return [Reply.plain(self.coach.kb.texts["not_admin"])]
+        if refusal := self.refuse_non_admin(msg, f"pressed broadcast button {payload}"):
+            return refusal
         if not raw.isdigit() or broadcast.get(self.store, int(raw)) is None:
             return [Reply.plain(self.coach.kb.texts["stale_button"])]
         bid = int(raw)
@@ -137,9 +142,8 @@ class BroadcastFeature:
         }.get(status, f"Update #{bid} is {status}.")
 
     def cmd_status(self, msg: Incoming, args: str) -> list[Reply]:
-        if not self.is_admin(msg.user_id):
-            log.warning("user %d (not an admin) tried /broadcast_status", msg.user_id)
-            return [Reply.plain(self.coach.kb.texts["not_admin"])]
+        if refusal := self.refuse_non_admin(msg, "tried /broadcast_status"):
+            return refusal
         subscribers = self.store.count("subscribers", "active = 1")
         b = broadcast.latest_any(self.store)
         if b is None:

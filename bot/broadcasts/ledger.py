@@ -1,15 +1,8 @@
-"""Site-update broadcasts: subscribers, broadcasts, a delivery ledger, and the fan-out engine.
+"""Site-update broadcasts' tables: subscribers, broadcasts, the deliveries ledger, leases, reports.
 
 The database is the truth. Approving a broadcast writes one `deliveries` row per active subscriber
-(one SQL statement, so memory does not grow with the audience); `deliver` then walks the pending
-rows in pages, marks each row `sending` (committed) before the Bot API call and `sent` (committed)
-after it. Exactly one message is in flight at a time, so a crash at any instant leaves at most one
-row whose fate is unknown: resuming re-sends it (at most one duplicate per crash) and never re-sends
-a `sent` row. Sending one at a time also keeps the rate honest: a pacer spaces sends evenly by
-(1 + margin)/rate, may catch up after a slow send, but never lets the server see more than `rate`
-sends in a sliding second (Telegram's and the fake server's model); each chat gets at most one a second.
-Concurrency would be faster against a slow API, but each message in flight at a crash is a possible
-duplicate: one in flight is what makes "at most one duplicate per crash" true.
+(one SQL statement, so memory does not grow with the audience); the fan-out (sender.py) walks those
+rows and records each one's fate, so a crash loses nothing and resuming re-reads the ledger.
 
 A broadcast is claimed with a lease (owner host:pid, renewed while sending) so `hamcoach broadcast`
 and a running bot never send the same broadcast at once; a lease whose process is dead is taken over
@@ -18,18 +11,13 @@ at once, one whose process is alive only when it expires.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import heapq
 import json
 import logging
 import os
 import socket
-import time
 import uuid
-from collections import deque
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -43,9 +31,6 @@ log = logging.getLogger(__name__)
 migrations = Migrations("hamcoach.broadcast")
 
 Source = Literal["admin", "feed", "cli"]
-ResultKind = Literal["ok", "retry_after", "blocked", "transient", "failed"]
-UNFINISHED = ("pending", "sending")
-CATCH_UP_S = 1.0  # how far behind its even schedule the pacer may catch up
 
 
 @migrations()
@@ -270,7 +255,7 @@ def _one(db: sqlite_utils.Database, sql: str, params: list[Any]) -> dict[str, An
 
 @dataclass
 class Report:
-    """Where a broadcast stands (from the ledger), plus what this run of `deliver` saw."""
+    """Where a broadcast stands (from the ledger), plus what this run of `sender.deliver` saw."""
 
     broadcast_id: int
     status: str
@@ -367,7 +352,8 @@ def claim(store: Store, broadcast_id: int, owner: str, now: datetime, lease_s: f
     return cur.rowcount == 1
 
 
-def _renew(store: Store, broadcast_id: int, owner: str, now: datetime, lease_s: float) -> bool:
+def renew(store: Store, broadcast_id: int, owner: str, now: datetime, lease_s: float) -> bool:
+    """Extend `owner`'s lease; False when it lost it (cancelled, finished elsewhere or taken over)."""
     with store.db.conn:
         cur = store.db.execute(
             "update broadcasts set lease_until = ? where id = ? and lease_owner = ? and status = 'sending'",
@@ -376,262 +362,10 @@ def _renew(store: Store, broadcast_id: int, owner: str, now: datetime, lease_s: 
     return cur.rowcount == 1
 
 
-# ---------------------------------------------------------------------- the fan-out engine
-
-
-@dataclass(frozen=True)
-class SendResult:
-    """What the adapter's `send` reports; it never raises for Bot API outcomes."""
-
-    kind: ResultKind
-    retry_after: float = 0.0
-    detail: str = ""
-
-
-OK = SendResult("ok")
-Send = Callable[[int, str], Awaitable[SendResult]]
-Sleep = Callable[[float], Awaitable[None]]
-
-
-@dataclass(order=True)
-class _Due:
-    due: float
-    seq: int
-    row: _Row = field(compare=False)
-
-
-@dataclass
-class _Row:
-    user_id: int
-    chat_id: int
-    active: bool
-    parts_sent: int
-    errors: int
-
-
-@dataclass
-class _Ledger:
-    """The row-level writes of `deliver`, each its own committed transaction."""
-
-    store: Store
-    broadcast_id: int
-
-    def page(self, after: int, size: int) -> list[_Row]:
-        rows = self.store.db.execute(
-            "select d.user_id, s.chat_id, coalesce(s.active, 0), d.parts_sent, d.errors "
-            "from deliveries d left join subscribers s on s.user_id = d.user_id "
-            "where d.broadcast_id = ? and d.user_id > ? and d.status in ('pending', 'sending') "
-            "order by d.user_id limit ?",
-            [self.broadcast_id, after, size],
-        ).fetchall()
-        return [_Row(u, c if c is not None else u, bool(a), p, e) for u, c, a, p, e in rows]
-
-    def _set(self, user_id: int, sql: str, params: list[Any]) -> None:
-        with self.store.db.conn:
-            self.store.db.execute(
-                f"update deliveries set {sql} where broadcast_id = ? and user_id = ?",
-                [*params, self.broadcast_id, user_id],
-            )
-
-    def before(self, row: _Row) -> None:
-        self._set(row.user_id, "status = 'sending', attempts = attempts + 1", [])
-
-    def sent(self, row: _Row, parts_sent: int, done: bool, now: datetime) -> None:
-        status = "sent" if done else "pending"
-        self._set(
-            row.user_id, "status = ?, parts_sent = ?, sent_at = ?", [status, parts_sent, now.isoformat()]
+def release(store: Store, broadcast_id: int, owner: str) -> None:
+    """Give up `owner`'s lease (never anyone else's); it never raises, it runs while unwinding."""
+    with contextlib.suppress(Exception), store.db.conn:
+        store.db.execute(
+            "update broadcasts set lease_owner = null, lease_until = null where id = ? and lease_owner = ?",
+            [broadcast_id, owner],
         )
-
-    def again(self, row: _Row, errors: int, detail: str) -> None:
-        self._set(row.user_id, "status = 'pending', errors = ?, error = ?", [errors, detail[:200]])
-
-    def final(self, row: _Row, status: str, detail: str, now: datetime) -> None:
-        self._set(row.user_id, "status = ?, error = ?", [status, detail[:200]])
-        if status == "blocked":
-            with self.store.db.conn:
-                self.store.db.execute(
-                    "update subscribers set active = 0, blocked_at = ? where user_id = ?",
-                    [now.isoformat(), row.user_id],
-                )
-
-    def finish(self, now: datetime) -> bool:
-        with self.store.db.conn:
-            cur = self.store.db.execute(
-                "update broadcasts set status = 'done', finished_at = ?, lease_owner = null, "
-                "lease_until = null "
-                "where id = ? and status = 'sending' and not exists (select 1 from deliveries "
-                "where broadcast_id = ? and status in ('pending', 'sending'))",
-                [now.isoformat(), self.broadcast_id, self.broadcast_id],
-            )
-        return cur.rowcount == 1
-
-
-async def deliver(
-    store: Store,
-    broadcast_id: int,
-    send: Send,
-    rate: float,
-    *,
-    per_chat_interval: float = 1.05,
-    margin: float = 0.01,
-    page_size: int = 200,
-    max_retries: int = 3,
-    backoff: float = 1.0,
-    max_deferred: int = 1000,
-    lease_s: float = 60.0,
-    owner: str | None = None,
-    monotonic: Callable[[], float] = time.monotonic,
-    sleep: Sleep = asyncio.sleep,
-    now: Callable[[], datetime] | None = None,
-    keep_going: Callable[[], bool] = lambda: True,
-) -> Report:
-    """Send broadcast `broadcast_id` to every pending ledger row, under `rate` messages per second.
-
-    `send(chat_id, html)` returns a SendResult: ok; retry_after (everything pauses that long, the row
-    is retried); blocked (403 / chat not found: the subscriber goes inactive, no retry); transient
-    (network: retried up to `max_retries` times, backing off `backoff`·2ⁿ s, then failed); failed
-    (Telegram refused the message itself). Safe to call again after a crash or on a finished broadcast.
-    `keep_going` is polled between sends (and during waits): False stops cleanly, leaving the rest
-    pending for the next run (the bot is shutting down).
-    `margin` spaces the even schedule slightly wider than 1/rate (the sliding window below is the
-    hard guarantee); `per_chat_interval` (a little over 1 s) spaces the parts of a long update.
-    """
-    from bot.core.coach import utcnow
-
-    clock = now or utcnow
-    owner = owner or new_owner()
-    if not claim(store, broadcast_id, owner, clock(), lease_s):
-        return report(store, broadcast_id)
-    b = get(store, broadcast_id)
-    assert b is not None
-    parts = b.parts
-    ledger = _Ledger(store, broadcast_id)
-    interval = (1.0 + margin) / rate
-    next_slot = monotonic()
-    # Hard cap mirroring Telegram's (and the fake server's) sliding window of one second: send k+cap
-    # starts at least cap/rate s after send k's *answer* arrived. The server handled send k before
-    # answering and handles k+cap after we start it, so however the network jitters, the server never
-    # sees more than `rate` in a second. The even schedule may catch up (up to CATCH_UP_S behind) after
-    # a slow send or a database hiccup; this window is what keeps such a burst within the limit.
-    cap = max(1, int(rate))
-    window_s = cap / rate + 0.005
-    answered: deque[float] = deque(maxlen=cap)
-    renewed = monotonic()
-    chat_ready: dict[int, float] = {}
-    deferred: list[_Due] = []
-    seq = 0
-    buffer: list[_Row] = []
-    cursor = -(2**63)
-    exhausted = False
-    retry_afters = transient = 0
-
-    async def nap(seconds: float) -> None:
-        end = monotonic() + seconds
-        while keep_going() and (left := end - monotonic()) > 0:
-            await sleep(min(left, 0.5))
-
-    def defer(row: _Row, due: float) -> None:
-        nonlocal seq
-        seq += 1
-        heapq.heappush(deferred, _Due(due, seq, row))
-
-    try:
-        while keep_going():
-            t = monotonic()
-            if t - renewed > lease_s / 3:
-                if not _renew(store, broadcast_id, owner, clock(), lease_s):
-                    log.warning(
-                        "broadcast %d: lost the lease (cancelled or taken over); stopping", broadcast_id
-                    )
-                    break
-                renewed = t
-            if deferred and deferred[0].due <= t:
-                row = heapq.heappop(deferred).row
-            elif buffer:
-                row = buffer.pop()
-            elif not exhausted and len(deferred) < max_deferred:
-                page = ledger.page(cursor, page_size)
-                if len(page) < page_size:
-                    exhausted = True
-                if page:
-                    cursor = page[-1].user_id
-                buffer = page[::-1]
-                continue
-            elif deferred:
-                await nap(deferred[0].due - t)
-                continue
-            else:
-                break
-            if not row.active:
-                ledger.final(row, "blocked", "not an active subscriber", clock())
-                continue
-            ready = chat_ready.get(row.chat_id, 0.0)
-            if ready > t:
-                defer(row, ready)
-                continue
-            slot = max(next_slot, t - CATCH_UP_S)
-            start = max(slot, t)
-            if len(answered) == cap:
-                start = max(start, answered[0] + window_s)
-            if start > t:
-                await nap(start - t)
-                if not keep_going():
-                    buffer.append(row)
-                    break
-            next_slot = slot + interval
-            ledger.before(row)
-            result = await send(row.chat_id, parts[row.parts_sent])
-            done_at = monotonic()
-            answered.append(done_at)
-            if result.kind == "ok":
-                row.parts_sent += 1
-                finished = row.parts_sent >= len(parts)
-                ledger.sent(row, row.parts_sent, finished, clock())
-                # From the answer, not the planned start: the server saw this part before answering,
-                # so a part sent per_chat_interval after the answer can never reach it within 1 s,
-                # however late this one started (a slow commit, a late wake-up).
-                chat_ready[row.chat_id] = done_at + per_chat_interval
-                if not finished:
-                    defer(row, done_at + per_chat_interval)
-                if len(chat_ready) > 2 * rate + 100:
-                    chat_ready = {c: r for c, r in chat_ready.items() if r > done_at}
-            elif result.kind == "retry_after":
-                retry_afters += 1
-                wait = max(result.retry_after, 0.5)
-                log.warning("broadcast %d: Telegram asks to wait %.1f s", broadcast_id, wait)
-                next_slot = max(next_slot, done_at + wait)
-                ledger.again(row, row.errors, f"retry after {wait:g}")
-                defer(row, done_at + wait)
-            elif result.kind == "transient" and row.errors < max_retries:
-                transient += 1
-                row.errors += 1
-                ledger.again(row, row.errors, result.detail)
-                defer(row, done_at + backoff * 2 ** (row.errors - 1))
-            else:
-                if result.kind == "transient":
-                    transient += 1
-                status = "blocked" if result.kind == "blocked" else "failed"
-                ledger.final(row, status, result.detail, clock())
-        ledger.finish(clock())
-    finally:  # whatever happened (shutdown, a bug), let the next run claim it without waiting
-        with contextlib.suppress(Exception), store.db.conn:
-            store.db.execute(
-                "update broadcasts set lease_owner = null, lease_until = null "
-                "where id = ? and lease_owner = ?",
-                [broadcast_id, owner],
-            )
-    out = report(store, broadcast_id)
-    out.retry_afters, out.transient_errors = retry_afters, transient
-    return out
-
-
-async def deliver_all(store: Store, send: Send, rate: float, **options: Any) -> list[Report]:
-    """Send every approved, unfinished broadcast, oldest first (start-up resume and the CLI use this)."""
-    reports: list[Report] = []
-    tried: set[int] = set()
-    while True:
-        todo = [i for i in sending(store) if i not in tried]
-        if not todo:
-            return reports
-        tried.add(todo[0])
-        reports.append(await deliver(store, todo[0], send, rate, **options))

@@ -3,7 +3,7 @@
 Why a second Bot without AIORateLimiter for broadcast sends: the application's limiter caps all
 traffic at 30 msg/s with a shared leaky bucket and retries 429s itself (blocking every request),
 and `rate_limit_args` can only change its retry count (0 even falls back to the default). The
-fan-out in bot/broadcasts/ledger.py already paces to HAMCOACH_BROADCAST_RATE, spaces chats by a second and
+fan-out in bot/broadcasts/sender.py already paces to HAMCOACH_BROADCAST_RATE, spaces chats by a second and
 handles retry_after from the ledger, so its sends go through a plain Bot and see Telegram's answer
 directly. Keep HAMCOACH_BROADCAST_RATE a little under Telegram's ~30/s (default 25) so replies to
 users, which still go through the application's limiter, fit beside a running broadcast.
@@ -23,9 +23,10 @@ from telegram.request import HTTPXRequest
 
 from bot.adapters.telegram.jobs import JobQueueScheduler
 from bot.adapters.telegram.send import send_reply
-from bot.broadcasts import feed
+from bot.broadcasts import feed, sender
 from bot.broadcasts import ledger as broadcast
-from bot.broadcasts.ledger import Report, SendResult
+from bot.broadcasts.ledger import Report
+from bot.broadcasts.sender import SendResult
 from bot.broadcasts.text import BroadcastTextError, prepare
 from bot.config import Config
 from bot.core.coach import Coach, utcnow
@@ -48,14 +49,14 @@ def broadcast_bot(config: Config) -> Bot:
     return Bot(config.token, request=request)
 
 
-def make_send(bot: Bot) -> broadcast.Send:
+def make_send(bot: Bot) -> sender.Send:
     """Map python-telegram-bot's outcomes onto the core's SendResult; never raises for API errors."""
     no_preview = LinkPreviewOptions(is_disabled=True)
 
     async def send(chat_id: int, html: str) -> SendResult:
         try:
             await bot.send_message(chat_id, html, parse_mode=ParseMode.HTML, link_preview_options=no_preview)
-            return broadcast.OK
+            return sender.OK
         except RetryAfter as exc:  # _retry_after: the timedelta, without PTB's deprecation warning
             return SendResult("retry_after", exc._retry_after.total_seconds(), str(exc))
         except Forbidden as exc:
@@ -88,7 +89,7 @@ async def run_broadcasts(app: Application) -> list[Report]:
         if not broadcast.sending(coach.store):
             return []
         async with broadcast_bot(coach.config) as bot:
-            reports = await broadcast.deliver_all(
+            reports = await sender.deliver_all(
                 coach.store,
                 make_send(bot),
                 coach.config.broadcast_rate,
@@ -200,4 +201,4 @@ def cli(config: Config, text: str | None, resume: bool, as_json: bool) -> int:
 
 async def _cli_run(config: Config, store: Store) -> list[Report]:
     async with broadcast_bot(config) as bot:
-        return await broadcast.deliver_all(store, make_send(bot), config.broadcast_rate)
+        return await sender.deliver_all(store, make_send(bot), config.broadcast_rate)
