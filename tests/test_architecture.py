@@ -1,6 +1,6 @@
-"""Which package may import which: adapters above the composition root, the root above the features,
-features above the base (core, knowledge, storage, config), and no feature importing another. Only
-bot/adapters/telegram imports python-telegram-bot."""
+"""The shape of bot/: which package may import which (adapters above the composition root, the root
+above the features, features above the base: core, knowledge, storage, config; no feature importing
+another), only bot/adapters/telegram importing python-telegram-bot, and units small enough to read."""
 
 from __future__ import annotations
 
@@ -56,3 +56,17 @@ def test_only_the_telegram_adapter_imports_telegram(module: Path) -> None:
     if module.is_relative_to(BOT / "adapters" / "telegram"):
         return
     assert not [n for n in imports(module) if n.split(".")[0] == "telegram"], module
+
+
+FUNCTION_LINES = 60
+CLASS_LINES = 250
+
+
+@pytest.mark.parametrize("module", MODULES, ids=[str(m.relative_to(BOT)) for m in MODULES])
+def test_no_function_or_class_is_too_long_to_read(module: Path) -> None:
+    for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            assert node.end_lineno is not None
+            length = node.end_lineno - node.lineno + 1
+            limit = CLASS_LINES if isinstance(node, ast.ClassDef) else FUNCTION_LINES
+            assert length <= limit, f"{module.relative_to(BOT)}:{node.lineno} {node.name} is {length} lines"
