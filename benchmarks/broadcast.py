@@ -1,8 +1,8 @@
 """Broadcast fan-out figures: achieved rate against a fake Bot API enforcing R msg/s, 429s, lost and
 duplicated deliveries, and the sender's peak RSS.
 
-    .venv/bin/python benchmarks/broadcast.py --subscribers 10000 --rate 200
-    .venv/bin/python benchmarks/broadcast.py --subscribers 2000 --rate 25 --json
+    .venv/bin/python benchmarks/ledger.py --subscribers 10000 --rate 200
+    .venv/bin/python benchmarks/ledger.py --subscribers 2000 --rate 25 --json
 
 The fake server (tests/fakebot, stdlib threaded HTTP) runs in a child process, so it neither shares
 the GIL with the sender nor counts towards the sender's RSS; it answers 429 above `R` sends in any
@@ -78,18 +78,15 @@ async def run(
     n: int, rate: int, token: str, base_url: str, db: Path, profile: Profile | None
 ) -> dict[str, Any]:
     from bot.adapters.telegram.broadcasting import broadcast_bot, make_send
-    from bot.broadcasts import feed, sender
-    from bot.broadcasts import ledger as broadcast
+    from bot.broadcasts import feed, ledger, sender
     from bot.broadcasts.text import prepare
     from bot.config import Config
     from bot.core.coach import utcnow
     from bot.storage.database import Store
 
-    store = Store(db, extra=[broadcast.migrations, feed.migrations])
+    store = Store(db, extra=[ledger.migrations, feed.migrations])
     fill(store, n)
-    bid = broadcast.create(
-        store, prepare("<b>New guide</b>: hips in line."), "cli", utcnow(), approve_now=True
-    )
+    bid = ledger.create(store, prepare("<b>New guide</b>: hips in line."), "cli", utcnow(), approve_now=True)
     config = dataclasses.replace(Config.from_env({}), token=token, api_base_url=base_url)
     sleep: Any = asyncio.sleep
     async with broadcast_bot(config) as bot:

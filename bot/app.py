@@ -9,8 +9,7 @@ from bot.account import feature as account_feature
 from bot.answering import feature as qa
 from bot.answering.index import Index
 from bot.broadcasts import feature as broadcast_feature
-from bot.broadcasts import feed
-from bot.broadcasts import ledger as broadcast
+from bot.broadcasts import feed, ledger
 from bot.checkins import feature as checkin_feature
 from bot.checkins import store as checkin_store
 from bot.checkins.plan import CheckinPlan, load_checkins
@@ -54,7 +53,7 @@ def build_coach(config: Config, *, clock: Clock = utcnow, scheduler: Scheduler |
     kb = knowledge.kb
     store = Store(
         config.db,
-        extra=[checkin_store.migrations, session_store.migrations, broadcast.migrations, feed.migrations],
+        extra=[checkin_store.migrations, session_store.migrations, ledger.migrations, feed.migrations],
     )
     index = Index(kb, vector_db=config.db)
     coach = Coach(kb=kb, store=store, config=config, clock=clock, scheduler=scheduler or NullScheduler())

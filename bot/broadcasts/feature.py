@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.broadcasts import ledger as broadcast
+from bot.broadcasts import ledger
 from bot.broadcasts.text import BroadcastTextError, excerpt, prepare
 from bot.core.coach import Coach, Due, Incoming, Outgoing
 from bot.core.reply import Button, Reply, escape
@@ -46,13 +46,13 @@ class BroadcastFeature:
     # ------------------------------------------------------------------ subscriptions
 
     def subscribe(self, msg: Incoming) -> list[Reply]:
-        changed = broadcast.subscribe(self.store, msg.user_id, msg.chat_id, self.coach.clock())
+        changed = ledger.subscribe(self.store, msg.user_id, msg.chat_id, self.coach.clock())
         texts = self.coach.kb.texts
         off = [[Button(texts["button_unsubscribe"], f"{SUB}:off")]]
         return [Reply.plain(texts["subscribed" if changed else "already_subscribed"], off)]
 
     def unsubscribe(self, msg: Incoming) -> list[Reply]:
-        changed = broadcast.unsubscribe(self.store, msg.user_id, self.coach.clock())
+        changed = ledger.unsubscribe(self.store, msg.user_id, self.coach.clock())
         return [Reply.plain(self.coach.kb.texts["unsubscribed" if changed else "not_subscribed"])]
 
     def on_sub_button(self, msg: Incoming, payload: str) -> list[Reply]:
@@ -63,23 +63,21 @@ class BroadcastFeature:
         return [Reply.plain(self.coach.kb.texts["stale_button"])]
 
     def updates(self, msg: Incoming, args: str) -> list[Reply]:
-        shown = broadcast.latest(self.store, UPDATES_SHOWN)
+        shown = ledger.latest(self.store, UPDATES_SHOWN)
         if not shown:
             return [Reply.plain(self.coach.kb.texts["no_updates"])]
         blocks = [f"<b>{escape(b.created_at[:10])}</b>\n{excerpt(b.text, UPDATE_EXCERPT)}" for b in shown]
-        tail = (
-            "" if broadcast.is_subscribed(self.store, msg.user_id) else "\n\n/subscribe to get the next one."
-        )
+        tail = "" if ledger.is_subscribed(self.store, msg.user_id) else "\n\n/subscribe to get the next one."
         return [Reply("<b>Latest site updates</b>\n\n" + "\n\n".join(blocks) + escape(tail))]
 
     def forget(self, user_id: int, data: dict[str, object]) -> list[Reply]:
-        broadcast.forget(self.store, user_id)
+        ledger.forget(self.store, user_id)
         return []
 
     # ------------------------------------------------------------------ admin broadcasts
 
     def running(self) -> int | None:
-        ids = broadcast.sending(self.store)
+        ids = ledger.sending(self.store)
         return ids[0] if ids else None
 
     def cmd_broadcast(self, msg: Incoming, args: str) -> list[Reply]:
@@ -94,7 +92,7 @@ class BroadcastFeature:
             parts = prepare(args)
         except BroadcastTextError as exc:
             return [Reply.plain(str(exc))]
-        bid = broadcast.create(self.store, parts, "admin", self.coach.clock(), created_by=msg.user_id)
+        bid = ledger.create(self.store, parts, "admin", self.coach.clock(), created_by=msg.user_id)
         audience = self.store.count("subscribers", "active = 1")
         many = f"{len(parts)} messages" if len(parts) > 1 else "1 message"
         ask = (
@@ -109,11 +107,11 @@ class BroadcastFeature:
         action, _, raw = payload.partition(":")
         if refusal := self.refuse_non_admin(msg, f"pressed broadcast button {payload}"):
             return refusal
-        if not raw.isdigit() or broadcast.get(self.store, int(raw)) is None:
+        if not raw.isdigit() or ledger.get(self.store, int(raw)) is None:
             return [Reply.plain(self.coach.kb.texts["stale_button"])]
         bid = int(raw)
         if action == "cancel":
-            if broadcast.cancel(self.store, bid):
+            if ledger.cancel(self.store, bid):
                 return [Reply.plain(f"Cancelled: update #{bid} will not be sent.")]
             return [Reply.plain(self._state_line(bid))]
         if action != "send":
@@ -121,10 +119,10 @@ class BroadcastFeature:
         busy = self.running()
         if busy is not None and busy != bid:
             return [Reply.plain(BUSY.format(id=busy))]
-        if not broadcast.approve(self.store, bid, self.coach.clock()):
+        if not ledger.approve(self.store, bid, self.coach.clock()):
             return [Reply.plain(self._state_line(bid))]
         self.coach.scheduler.schedule(f"{BC}:{bid}", self.coach.clock())
-        audience = broadcast.report(self.store, bid).audience
+        audience = ledger.report(self.store, bid).audience
         return [
             Reply.plain(
                 f"Sending update #{bid} to {audience} subscriber{'' if audience == 1 else 's'}. "
@@ -133,7 +131,7 @@ class BroadcastFeature:
         ]
 
     def _state_line(self, bid: int) -> str:
-        b = broadcast.get(self.store, bid)
+        b = ledger.get(self.store, bid)
         status = b.status if b else "gone"
         return {
             "sending": f"Update #{bid} is already on its way (/broadcast_status).",
@@ -145,13 +143,13 @@ class BroadcastFeature:
         if refusal := self.refuse_non_admin(msg, "tried /broadcast_status"):
             return refusal
         subscribers = self.store.count("subscribers", "active = 1")
-        b = broadcast.latest_any(self.store)
+        b = ledger.latest_any(self.store)
         if b is None:
             return [Reply.plain(f"No broadcasts yet. {subscribers} active subscribers.")]
         if b.status == "preview":
             line = f"Update #{b.id} is a preview waiting for Send or Cancel."
         else:
-            line = broadcast.report(self.store, b.id).line()
+            line = ledger.report(self.store, b.id).line()
         return [Reply.plain(f"{line}\n{subscribers} active subscribers.")]
 
     # ------------------------------------------------------------------ timers
@@ -164,7 +162,7 @@ class BroadcastFeature:
     def pending(self) -> list[Due]:
         """Unfinished broadcasts resume at start-up (the adapter runs `bc:<id>` timers)."""
         now = self.coach.clock()
-        return [Due(f"{BC}:{bid}", now) for bid in broadcast.sending(self.store)]
+        return [Due(f"{BC}:{bid}", now) for bid in ledger.sending(self.store)]
 
 
 def register(coach: Coach) -> BroadcastFeature:

@@ -23,7 +23,7 @@ import feedparser
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-from bot.broadcasts import ledger as broadcast
+from bot.broadcasts import ledger
 from bot.broadcasts.text import BroadcastTextError, excerpt, prepare, sanitise
 from bot.core.reply import bold, escape
 from bot.storage.database import Store
@@ -221,6 +221,6 @@ def _broadcast_entry(store: Store, entry: Entry, now: datetime) -> list[int]:
     known = next(iter(store.db.query("select id from broadcasts where feed_entry_id = ?", [entry.id])), None)
     if known is not None:
         return []
-    broadcast_id = broadcast.create(store, parts, "feed", now, feed_entry_id=entry.id, approve_now=True)
+    broadcast_id = ledger.create(store, parts, "feed", now, feed_entry_id=entry.id, approve_now=True)
     log.info("feed entry %s -> broadcast %d", entry.id, broadcast_id)
     return [broadcast_id]

@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.adapters.telegram.broadcasting import broadcast_bot, make_send
-from bot.broadcasts import ledger as broadcast
-from bot.broadcasts import sender
+from bot.broadcasts import ledger, sender
 from bot.config import Config
 from bot.storage.database import Store
 from tests.fakebot import FakeBotApi, check_text
@@ -42,9 +41,9 @@ def telegram_accepts(part: str) -> None:
 
 
 def store_with(tmp_path: Path, users: list[int]) -> Store:
-    store = Store(tmp_path / "b.db", extra=[broadcast.migrations])
+    store = Store(tmp_path / "b.db", extra=[ledger.migrations])
     for u in users:
-        broadcast.subscribe(store, u, u, NOW)
+        ledger.subscribe(store, u, u, NOW)
     return store
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.broadcasts import ledger as broadcast
+from bot.broadcasts import ledger
 from tests.broadcasts.helpers import ADMIN, NOW, telegram_accepts
 from tests.fakebot import ApiError, FakeBotApi, check_text
 from tests.support import button_data, exchange, make_coach, make_config, press, running_bot, say
@@ -73,7 +73,7 @@ def test_updates_shows_the_latest_few(tmp_path: Path) -> None:
     coach = make_coach(tmp_path)
     assert "No site updates yet" in say(coach, "/updates")[0].text
     for i in range(5):
-        broadcast.create(coach.store, [f"<b>Update {i}</b>"], "feed", NOW, approve_now=True)
+        ledger.create(coach.store, [f"<b>Update {i}</b>"], "feed", NOW, approve_now=True)
     text = say(coach, "/updates")[0].html
     assert "Update 4" in text and "Update 2" in text and "Update 1" not in text
     telegram_accepts(text)

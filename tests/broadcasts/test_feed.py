@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.adapters.telegram import broadcasting
-from bot.broadcasts import feed
-from bot.broadcasts import ledger as broadcast
+from bot.broadcasts import feed, ledger
 from bot.storage.database import Store
 from tests.fakebot import FakeBotApi, check_text
 from tests.support import exchange, make_config, running_bot
@@ -89,8 +88,8 @@ def site() -> Iterator[tuple[Site, str]]:
 
 
 def open_store(tmp_path: Path) -> Store:
-    store = Store(tmp_path / "feed.db", extra=[broadcast.migrations, feed.migrations])
-    broadcast.subscribe(store, 7, 7, NOW)
+    store = Store(tmp_path / "feed.db", extra=[ledger.migrations, feed.migrations])
+    ledger.subscribe(store, 7, 7, NOW)
     return store
 
 
@@ -109,7 +108,7 @@ def test_first_poll_marks_seen_then_each_new_entry_goes_out_once(
     state.items.append(item(3))
     new = feed.poll(store, url, NOW)
     assert new.status == "checked" and len(new.new_broadcasts) == 1
-    b = broadcast.get(store, new.new_broadcasts[0])
+    b = ledger.get(store, new.new_broadcasts[0])
     assert b is not None and b.status == "sending" and b.source == "feed"
     assert b.feed_entry_id == "https://example.org/p/3"
     assert b.parts[0].startswith("<b>Post 3</b>") and 'href="https://example.org/p/3"' in b.parts[0]
@@ -120,7 +119,7 @@ def test_first_poll_marks_seen_then_each_new_entry_goes_out_once(
     state.items = list(state.items)
     state.items.insert(0, item(0))  # an old post reappearing at the bottom is still "new"...
     again = feed.poll(store, url, NOW)
-    assert [broadcast.get(store, i).feed_entry_id for i in again.new_broadcasts] == [  # type: ignore[union-attr]
+    assert [ledger.get(store, i).feed_entry_id for i in again.new_broadcasts] == [  # type: ignore[union-attr]
         "https://example.org/p/0"
     ]
     assert feed.poll(store, url, NOW).new_broadcasts == []  # ...but only once
@@ -159,7 +158,7 @@ def test_entry_with_scripts_and_broken_markup_is_sanitised(site: tuple[Site, str
     )
     state.items.append(item(4, evil))
     (bid,) = feed.poll(store, url, NOW).new_broadcasts
-    (part,) = broadcast.get(store, bid).parts  # type: ignore[union-attr]
+    (part,) = ledger.get(store, bid).parts  # type: ignore[union-attr]
     plain, _ = check_text(part, "HTML")  # Telegram's rules, strict
     assert "alert" not in part and "javascript" not in part and "style" not in part
     assert plain.startswith("Post 4\n\nHello world unclosedbad link long")

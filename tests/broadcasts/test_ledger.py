@@ -14,35 +14,34 @@ from datetime import timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.broadcasts import ledger as broadcast
-from bot.broadcasts import sender
+from bot.broadcasts import ledger, sender
 from bot.broadcasts.sender import SendResult
 from bot.storage.database import Store
 from tests.broadcasts.helpers import NOW, FakeTime
 
 
 def test_unsubscribe_drops_pending_deliveries_and_forget_drops_everything() -> None:
-    store = Store(":memory:", extra=[broadcast.migrations])
+    store = Store(":memory:", extra=[ledger.migrations])
     for u in (1, 2):
-        broadcast.subscribe(store, u, u, NOW)
-    bid = broadcast.create(store, ["hi"], "cli", NOW, approve_now=True)
-    assert broadcast.report(store, bid).audience == 2
-    assert broadcast.unsubscribe(store, 1, NOW) and not broadcast.unsubscribe(store, 1, NOW)
+        ledger.subscribe(store, u, u, NOW)
+    bid = ledger.create(store, ["hi"], "cli", NOW, approve_now=True)
+    assert ledger.report(store, bid).audience == 2
+    assert ledger.unsubscribe(store, 1, NOW) and not ledger.unsubscribe(store, 1, NOW)
     assert [r["user_id"] for r in store.db.query("select user_id from deliveries")] == [2]
-    broadcast.forget(store, 2)
+    ledger.forget(store, 2)
     assert store.count("deliveries") == 0 and store.count("subscribers") == 1  # 1 stays, inactive
 
 
 def test_a_dead_owner_is_taken_over_at_once_a_live_one_only_when_it_expires() -> None:
-    store = Store(":memory:", extra=[broadcast.migrations])
-    broadcast.subscribe(store, 1, 1, NOW)
-    bid = broadcast.create(store, ["hi"], "cli", NOW, approve_now=True)
+    store = Store(":memory:", extra=[ledger.migrations])
+    ledger.subscribe(store, 1, 1, NOW)
+    bid = ledger.create(store, ["hi"], "cli", NOW, approve_now=True)
     gone = subprocess.Popen([sys.executable, "-c", ""])
     gone.wait()
-    assert broadcast.claim(store, bid, f"{socket.gethostname()}:{gone.pid}:dead", NOW)
-    assert broadcast.claim(store, bid, "elsewhere:1:abc", NOW)  # its process died: taken at once
-    assert not broadcast.claim(store, bid, "here:2:def", NOW + timedelta(seconds=59))  # alive, not expired
-    assert broadcast.claim(store, bid, "here:2:def", NOW + timedelta(seconds=61))  # expired
+    assert ledger.claim(store, bid, f"{socket.gethostname()}:{gone.pid}:dead", NOW)
+    assert ledger.claim(store, bid, "elsewhere:1:abc", NOW)  # its process died: taken at once
+    assert not ledger.claim(store, bid, "here:2:def", NOW + timedelta(seconds=59))  # alive, not expired
+    assert ledger.claim(store, bid, "here:2:def", NOW + timedelta(seconds=61))  # expired
 
 
 class Crash(Exception):
@@ -64,10 +63,10 @@ def test_any_outcomes_and_crashes_lose_nothing_and_duplicate_at_most_once_per_cr
     the one in flight at a crash, and nobody who was not blocked or failed is missed."""
     import asyncio
 
-    store = Store(":memory:", extra=[broadcast.migrations])
+    store = Store(":memory:", extra=[ledger.migrations])
     for u in range(users):
-        broadcast.subscribe(store, u, u, NOW)
-    bid = broadcast.create(store, [f"part {i}" for i in range(parts)], "cli", NOW, approve_now=True)
+        ledger.subscribe(store, u, u, NOW)
+    bid = ledger.create(store, [f"part {i}" for i in range(parts)], "cli", NOW, approve_now=True)
     got: dict[int, int] = {}
     calls = 0
     crash_at = dict(crashes)
@@ -94,7 +93,7 @@ def test_any_outcomes_and_crashes_lose_nothing_and_duplicate_at_most_once_per_cr
             break
         except Crash:
             crashed += 1
-    report = broadcast.report(store, bid)
+    report = ledger.report(store, bid)
     assert report.status == "done" and report.pending == 0
     rows = {r["user_id"]: r for r in store.db.query("select * from deliveries")}
     assert {r["status"] for r in rows.values()} <= {"sent", "blocked", "failed"}

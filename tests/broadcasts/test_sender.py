@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.broadcasts import ledger as broadcast
-from bot.broadcasts import sender
+from bot.broadcasts import ledger, sender
 from bot.broadcasts.sender import Lease, SendResult
 from bot.broadcasts.text import prepare
 from bot.storage.database import Store
@@ -26,7 +25,7 @@ async def test_everyone_gets_it_once_reading_subscribers_in_pages(
 ) -> None:
     users = list(range(500, 525))
     store = store_with(tmp_path, users)
-    bid = broadcast.create(store, prepare("<b>New</b> guide"), "cli", NOW, approve_now=True)
+    bid = ledger.create(store, prepare("<b>New</b> guide"), "cli", NOW, approve_now=True)
     clock = FakeTime()
     report = await fan_out(
         fake_api, tmp_path, store, bid, 25, page_size=4, monotonic=clock, sleep=clock.sleep
@@ -43,7 +42,7 @@ async def test_everyone_gets_it_once_reading_subscribers_in_pages(
 
 async def test_429_is_honoured_and_the_message_retried(fake_api: FakeBotApi, tmp_path: Path) -> None:
     store = store_with(tmp_path, [1, 2, 3])
-    bid = broadcast.create(store, prepare("hello"), "cli", NOW, approve_now=True)
+    bid = ledger.create(store, prepare("hello"), "cli", NOW, approve_now=True)
     fake_api.fail_next("sendMessage", 429, retry_after=7, chat_id=2)
     clock = FakeTime()
     report = await fan_out(fake_api, tmp_path, store, bid, 25, monotonic=clock, sleep=clock.sleep)
@@ -58,7 +57,7 @@ async def test_real_flood_limits_are_never_hit(fake_api: FakeBotApi, tmp_path: P
     fake_api.set_rate_limits(global_per_second=20, per_chat_per_second=1)
     users = list(range(700, 716))
     store = store_with(tmp_path, users)
-    bid = broadcast.create(store, prepare("line one\n" + "y" * 4100), "cli", NOW, approve_now=True)
+    bid = ledger.create(store, prepare("line one\n" + "y" * 4100), "cli", NOW, approve_now=True)
     report = await fan_out(fake_api, tmp_path, store, bid, 20)
     assert report.sent == 16 and report.retry_afters == 0
     assert fake_api.count("sendMessage", status=429) == 0
@@ -71,7 +70,7 @@ async def test_a_part_that_reaches_telegram_late_still_leaves_a_second_before_th
     """Part 1 reaches the server 0.3 s after its planned start (a slow commit, a late wake-up);
     part 2 must still arrive at least a second after it, measured where Telegram measures."""
     store = store_with(tmp_path, [1, 2])
-    bid = broadcast.create(store, prepare("line one\n" + "y" * 4100), "cli", NOW, approve_now=True)
+    bid = ledger.create(store, prepare("line one\n" + "y" * 4100), "cli", NOW, approve_now=True)
     clock = FakeTime()
     arrivals: dict[int, list[float]] = {1: [], 2: []}
 
@@ -95,16 +94,16 @@ async def test_blocked_and_vanished_users_are_marked_inactive_without_retry(
     store = store_with(tmp_path, [11, 12, 13])
     fake_api.block(11)
     fake_api.mark_chat_not_found(12)
-    bid = broadcast.create(store, prepare("hello"), "cli", NOW, approve_now=True)
+    bid = ledger.create(store, prepare("hello"), "cli", NOW, approve_now=True)
     clock = FakeTime()
     report = await fan_out(fake_api, tmp_path, store, bid, 25, monotonic=clock, sleep=clock.sleep)
     assert (report.sent, report.blocked, report.failed) == (1, 2, 0)
     assert len(fake_api.calls_of("sendMessage", chat_id=11)) == 1
     assert len(fake_api.calls_of("sendMessage", chat_id=12)) == 1
-    assert not broadcast.is_subscribed(store, 11) and not broadcast.is_subscribed(store, 12)
+    assert not ledger.is_subscribed(store, 11) and not ledger.is_subscribed(store, 12)
     assert store.status()["subscribers"] == 1
     # The next broadcast does not even try them.
-    bid2 = broadcast.create(store, prepare("again"), "cli", NOW, approve_now=True)
+    bid2 = ledger.create(store, prepare("again"), "cli", NOW, approve_now=True)
     assert (
         await fan_out(fake_api, tmp_path, store, bid2, 25, monotonic=clock, sleep=clock.sleep)
     ).audience == 1
@@ -116,7 +115,7 @@ async def test_network_errors_are_retried_with_backoff_then_given_up(
     store = store_with(tmp_path, [21, 22])
     fake_api.fail_next("sendMessage", 502, times=2, chat_id=21)  # recovers on the 3rd try
     fake_api.fail_next("sendMessage", 502, times=99, chat_id=22)  # never does
-    bid = broadcast.create(store, prepare("hello"), "cli", NOW, approve_now=True)
+    bid = ledger.create(store, prepare("hello"), "cli", NOW, approve_now=True)
     clock = FakeTime()
     report = await fan_out(
         fake_api, tmp_path, store, bid, 25, monotonic=clock, sleep=clock.sleep, max_retries=3
@@ -124,7 +123,7 @@ async def test_network_errors_are_retried_with_backoff_then_given_up(
     assert (report.sent, report.failed) == (1, 1)
     assert len(fake_api.calls_of("sendMessage", chat_id=21)) == 3
     assert len(fake_api.calls_of("sendMessage", chat_id=22)) == 4  # 1 + 3 retries, then failed
-    assert broadcast.is_subscribed(store, 22)  # a network failure is not a block
+    assert ledger.is_subscribed(store, 22)  # a network failure is not a block
     row = next(iter(store.db.query("select * from deliveries where user_id = 22")))
     assert (row["status"], row["attempts"], row["errors"]) == ("failed", 4, 3)
     assert sum(clock.slept) >= 1 + 2 + 4  # backoff 1, 2, 4 s
@@ -132,10 +131,10 @@ async def test_network_errors_are_retried_with_backoff_then_given_up(
 
 async def test_a_send_that_raises_nothing_but_fails_permanently_is_recorded() -> None:
     """The core needs no Telegram: a scripted `send` drives every outcome kind."""
-    store = Store(":memory:", extra=[broadcast.migrations])
+    store = Store(":memory:", extra=[ledger.migrations])
     for u in (1, 2):
-        broadcast.subscribe(store, u, u, NOW)
-    bid = broadcast.create(store, ["hi"], "cli", NOW, approve_now=True)
+        ledger.subscribe(store, u, u, NOW)
+    bid = ledger.create(store, ["hi"], "cli", NOW, approve_now=True)
     seen: list[int] = []
 
     async def send(chat_id: int, html: str) -> SendResult:
@@ -149,8 +148,8 @@ async def test_a_send_that_raises_nothing_but_fails_permanently_is_recorded() ->
 
 async def test_a_live_lease_keeps_a_second_sender_out(tmp_path: Path) -> None:
     store = store_with(tmp_path, [1])
-    bid = broadcast.create(store, ["hi"], "cli", NOW, approve_now=True)
-    assert broadcast.claim(store, bid, "elsewhere:1:abc", NOW)  # another host, lease not expired
+    bid = ledger.create(store, ["hi"], "cli", NOW, approve_now=True)
+    assert ledger.claim(store, bid, "elsewhere:1:abc", NOW)  # another host, lease not expired
     calls: list[int] = []
 
     async def send(chat_id: int, html: str) -> SendResult:
@@ -170,7 +169,7 @@ async def test_the_lease_is_released_when_the_body_raises(tmp_path: Path) -> Non
     """Whatever ends the sending (here a bug), the claim is given back at once, so the next run (another
     host, whose live lease would otherwise keep it waiting) can claim the broadcast without waiting."""
     store = store_with(tmp_path, [1])
-    bid = broadcast.create(store, ["hi"], "cli", NOW, approve_now=True)
+    bid = ledger.create(store, ["hi"], "cli", NOW, approve_now=True)
     clock = FakeTime()
     lease = Lease(store, bid, "here:1:abc", lease_s=60.0, clock=lambda: NOW, monotonic=clock)
     with pytest.raises(RuntimeError, match="a bug"):
@@ -180,13 +179,13 @@ async def test_the_lease_is_released_when_the_body_raises(tmp_path: Path) -> Non
             raise RuntimeError("a bug")
     assert not lease.held
     assert lease_row(store, bid) == (None, None)
-    assert broadcast.claim(store, bid, "elsewhere:1:abc", NOW)
+    assert ledger.claim(store, bid, "elsewhere:1:abc", NOW)
 
 
 async def test_a_lease_it_could_not_claim_is_left_to_its_owner(tmp_path: Path) -> None:
     store = store_with(tmp_path, [1])
-    bid = broadcast.create(store, ["hi"], "cli", NOW, approve_now=True)
-    assert broadcast.claim(store, bid, "elsewhere:1:abc", NOW)  # another host, lease not expired
+    bid = ledger.create(store, ["hi"], "cli", NOW, approve_now=True)
+    assert ledger.claim(store, bid, "elsewhere:1:abc", NOW)  # another host, lease not expired
     held_by_other = lease_row(store, bid)
     lease = Lease(store, bid, "here:1:abc", lease_s=60.0, clock=lambda: NOW, monotonic=FakeTime())
     async with lease:

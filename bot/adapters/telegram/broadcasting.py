@@ -23,8 +23,7 @@ from telegram.request import HTTPXRequest
 
 from bot.adapters.telegram.jobs import JobQueueScheduler
 from bot.adapters.telegram.send import send_reply
-from bot.broadcasts import feed, sender
-from bot.broadcasts import ledger as broadcast
+from bot.broadcasts import feed, ledger, sender
 from bot.broadcasts.ledger import Report
 from bot.broadcasts.sender import SendResult
 from bot.broadcasts.text import BroadcastTextError, prepare
@@ -86,7 +85,7 @@ async def run_broadcasts(app: Application) -> list[Report]:
     coach: Coach = app.bot_data["coach"]
     lock: asyncio.Lock = app.bot_data.setdefault("broadcast_lock", asyncio.Lock())
     async with lock:
-        if not broadcast.sending(coach.store):
+        if not ledger.sending(coach.store):
             return []
         async with broadcast_bot(coach.config) as bot:
             reports = await sender.deliver_all(
@@ -104,7 +103,7 @@ async def run_broadcasts(app: Application) -> list[Report]:
 
 
 async def _tell_admin(app: Application, coach: Coach, r: Report) -> None:
-    b = broadcast.get(coach.store, r.broadcast_id)
+    b = ledger.get(coach.store, r.broadcast_id)
     if b is None or b.created_by is None:
         return
     row = next(
@@ -172,10 +171,10 @@ def cli(config: Config, text: str | None, resume: bool, as_json: bool) -> int:
     if not text and not resume:
         print('hamcoach: give the text (hamcoach broadcast "TEXT") or --resume', file=sys.stderr)
         return 2
-    store = Store(config.db, extra=[broadcast.migrations, feed.migrations])
+    store = Store(config.db, extra=[ledger.migrations, feed.migrations])
     try:
         if text:
-            busy = broadcast.sending(store)
+            busy = ledger.sending(store)
             if busy:
                 print(
                     f"hamcoach: update #{busy[0]} is still going out; finish it first with "
@@ -188,8 +187,8 @@ def cli(config: Config, text: str | None, resume: bool, as_json: bool) -> int:
             except BroadcastTextError as exc:
                 print(f"hamcoach: {exc}", file=sys.stderr)
                 return 1
-            bid = broadcast.create(store, parts, "cli", utcnow(), approve_now=True)
-            audience = broadcast.report(store, bid).audience
+            bid = ledger.create(store, parts, "cli", utcnow(), approve_now=True)
+            audience = ledger.report(store, bid).audience
             print(f"update #{bid}: {len(parts)} message(s) to {audience} subscribers")
         reports = asyncio.run(_cli_run(config, store))
     finally:
