@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal, Protocol
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 Kind = Literal["text", "button", "edited", "unsupported", "voice"]
 Clock = Callable[[], datetime]
-Ears = Callable[[bytes], "Heard"]
+Ears = Callable[[bytes, Sequence[str]], "Heard"]  # audio, the phrases expected now (empty: any)
 
 
 def utcnow() -> datetime:
@@ -49,6 +49,7 @@ class Heard:
 
     text: str = ""
     problem: str = ""
+    choice: str = ""  # the expected phrase the recogniser picked, if it was given some
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,18 @@ class Readiness(Protocol):
 
     def held(self, user_id: int) -> bool:
         """True while a red flag holds the user's next session."""
+        ...
+
+
+class Speaker(Protocol):
+    """Spoken replies (bot/voice provides it): who wants them, and the voice note for a text."""
+
+    def wants(self, user_id: int) -> bool:
+        """The user turned spoken replies on (/voice on); a database read, so call it on the loop."""
+        ...
+
+    def speak(self, text: str) -> bytes | None:
+        """An OGG/Opus voice note saying `text`, or None with no engine; slow, so run it off the loop."""
         ...
 
 
@@ -181,6 +194,7 @@ class Coach:
     ears: Ears | None = None  # set by bot/voice/feature.py
     readiness: Readiness = field(default_factory=NoReadiness)  # set by bot/checkins/feature.py
     answers: Answers = field(default_factory=NoAnswers)  # set by bot/app.py (answering/service.py)
+    speaker: Speaker | None = None  # set by bot/voice (spoken replies)
 
     def command(self, name: str, description: str, menu: bool = True) -> Callable[[Handler], Handler]:
         """Decorator registering `/name`."""
@@ -237,13 +251,13 @@ class Coach:
         assert self.fallback_text is not None, "the Q&A feature registers the fallback"
         return self.fallback_text(msg, text)
 
-    def listen(self, audio: bytes) -> Heard:
-        """What a voice note says (`audio`: the file's bytes, any format FFmpeg reads). Slow (about
-        0.08 s per second of speech) and free of the database, so adapters run it off their event loop;
-        then `hear` answers."""
+    def listen(self, audio: bytes, expected: Sequence[str] = ()) -> Heard:
+        """What a voice note says (`audio`: the file's bytes, any format FFmpeg reads), given the
+        phrases `expected_phrases` says the chat is waiting for. Slow and free of the database, so
+        adapters run it off their event loop; then `hear` answers."""
         if self.ears is None:
             return Heard(problem="unsupported")
-        return self.ears(audio)
+        return self.ears(audio, tuple(expected))
 
     def hear(self, msg: Incoming, heard: Heard) -> list[Reply]:
         """The reply to a voice note: what was heard, then the reply to those words as if typed, so a
@@ -259,6 +273,11 @@ class Coach:
             return [Reply.plain(texts["voice_unclear"])]
         said = Reply.plain(fill(texts["voice_heard"], text=heard.text))
         return [said, *self.handle(dataclasses.replace(msg, kind="text", text=heard.text))]
+
+    def expected_phrases(self, chat_id: int) -> list[str]:
+        """The replies the chat is waiting for (button labels and their synonyms, numbers), for the
+        recogniser; empty when nothing is expected. A database read: call it on the loop."""
+        return []
 
     def stale(self) -> list[Reply]:
         """The reply to a button this build no longer knows (an old message), with fresh buttons."""

@@ -3,7 +3,7 @@ to this bot. `Coach.hear` then answers the words like typed text."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from bot.core.coach import Coach, Heard
 from bot.core.numbers import SPOKEN
@@ -25,7 +25,7 @@ def register(coach: Coach, pronunciations: dict[str, str]) -> None:
     labels = [b.label for b in coach.start_buttons]
     ears = Ears(sentences(coach.kb, labels), pronunciations, coach.config.voice_max_seconds)
 
-    def listen(audio: bytes) -> Heard:
+    def listen(audio: bytes, expected: Sequence[str]) -> Heard:
         try:
             return Heard(ears.hear(audio).text)
         except VoiceError as exc:

@@ -71,7 +71,7 @@ async def on_voice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         heard = Heard(problem="too_long")
     else:
         data = bytes(await (await audio.get_file()).download_as_bytearray())
-        heard = await asyncio.to_thread(coach.listen, data)
+        heard = await asyncio.to_thread(coach.listen, data, coach.expected_phrases(chat.id))
     incoming = Incoming(user.id, chat.id, "voice", "", user.first_name or "")
     await send_replies(context.bot, chat.id, coach.hear(incoming, heard))
 
