@@ -16,6 +16,7 @@ from bot.checkins.plan import CheckinPlan, load_checkins
 from bot.config import Config
 from bot.core.coach import Clock, Coach, NullScheduler, Scheduler, utcnow
 from bot.knowledge.base import KnowledgeBase, load_knowledge
+from bot.knowledge.replies import ReplyWords, load_replies
 from bot.session import feature as session_feature
 from bot.session import store as session_store
 from bot.session.flow import Flow
@@ -33,6 +34,7 @@ class Knowledge:
     checkins: CheckinPlan
     flow: Flow
     pronunciations: dict[str, str]
+    replies: ReplyWords
 
 
 def load_all(folder: Path) -> Knowledge:
@@ -40,7 +42,8 @@ def load_all(folder: Path) -> Knowledge:
     KnowledgeError naming file:line."""
     kb = load_knowledge(folder)
     checkins = load_checkins(folder, set(kb.sources))
-    return Knowledge(kb, checkins, load_flow(folder), load_pronunciations(folder))
+    flow, pronunciations = load_flow(folder), load_pronunciations(folder)
+    return Knowledge(kb, checkins, flow, pronunciations, load_replies(folder))
 
 
 def build_coach(config: Config, *, clock: Clock = utcnow, scheduler: Scheduler | None = None) -> Coach:
@@ -56,7 +59,14 @@ def build_coach(config: Config, *, clock: Clock = utcnow, scheduler: Scheduler |
         extra=[checkin_store.migrations, session_store.migrations, ledger.migrations, feed.migrations],
     )
     index = Index(kb, vector_db=config.db)
-    coach = Coach(kb=kb, store=store, config=config, clock=clock, scheduler=scheduler or NullScheduler())
+    coach = Coach(
+        kb=kb,
+        store=store,
+        config=config,
+        clock=clock,
+        scheduler=scheduler or NullScheduler(),
+        replies=knowledge.replies,
+    )
     qa.register(coach, index)
     # Sessions before check-ins: a typed number mid-set is reps.
     session_feature.register(coach, knowledge.flow)

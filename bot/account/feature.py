@@ -19,7 +19,7 @@ def register(coach: Coach) -> None:
     @coach.command("forget", "Delete everything I keep about you")
     def confirm(msg: Incoming, args: str) -> list[Reply]:
         """Ask first: the buttons say yes and no in full, so no stray tap deletes anything."""
-        yes = Button(texts["button_forget_yes"], f"{PREFIX}:yes")
+        yes = Button(texts["button_forget_yes"], f"{PREFIX}:yes", destructive=True)
         no = Button(texts["button_forget_no"], f"{PREFIX}:no")
         return [Reply.plain(texts["forget_confirm"], [[yes, no]])]
 

@@ -73,7 +73,10 @@ def register(coach: Coach, index: Index) -> AnsweringFeature:
     coach.answers = questions
     feature = AnsweringFeature(coach, questions)
     coach.start_buttons.extend(
-        [Button(kb.texts["button_topics"], "m:topics"), Button(kb.texts["button_help"], "m:help")]
+        [
+            Button(kb.texts["button_topics"], "m:topics", aside=True),
+            Button(kb.texts["button_help"], "m:help", aside=True),
+        ]
     )
     coach.command("start", "What I can do")(feature.start)
     coach.command("help", "How to use me")(feature.help)

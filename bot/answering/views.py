@@ -15,12 +15,12 @@ def render_entry(kb: KnowledgeBase, entry: Entry) -> str:
 
 
 def entry_buttons(kb: KnowledgeBase, ids: tuple[str, ...]) -> list[list[Button]]:
-    return [[Button(clip_label(kb.entries[i].title), f"e:{i}")] for i in ids if i in kb.entries]
+    return [[Button(clip_label(kb.entries[i].title), f"e:{i}", aside=True)] for i in ids if i in kb.entries]
 
 
 def topic_buttons(kb: KnowledgeBase) -> list[list[Button]]:
     """Topic buttons two to a row, as they fit on a phone."""
-    buttons = [Button(t.label, f"t:{t.id}") for t in kb.topics.values()]
+    buttons = [Button(t.label, f"t:{t.id}", aside=True) for t in kb.topics.values()]
     return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
 
 

@@ -48,7 +48,7 @@ class BroadcastFeature:
     def subscribe(self, msg: Incoming) -> list[Reply]:
         changed = ledger.subscribe(self.store, msg.user_id, msg.chat_id, self.coach.clock())
         texts = self.coach.kb.texts
-        off = [[Button(texts["button_unsubscribe"], f"{SUB}:off")]]
+        off = [[Button(texts["button_unsubscribe"], f"{SUB}:off", destructive=True)]]
         return [Reply.plain(texts["subscribed" if changed else "already_subscribed"], off)]
 
     def unsubscribe(self, msg: Incoming) -> list[Reply]:
@@ -99,7 +99,8 @@ class BroadcastFeature:
             f"That's the preview of update #{bid}: {many} to {audience} subscriber"
             f"{'' if audience == 1 else 's'}. Send it?"
         )
-        buttons = [[Button("Send", f"{BC}:send:{bid}"), Button("Cancel", f"{BC}:cancel:{bid}")]]
+        send = Button("Send", f"{BC}:send:{bid}", destructive=True)  # to every subscriber: no undo
+        buttons = [[send, Button("Cancel", f"{BC}:cancel:{bid}", destructive=True)]]
         # Reply(...) not Reply.make: each part is already within Telegram's limit after parsing.
         return [*(Reply(p) for p in parts), Reply.plain(ask, buttons)]
 
@@ -173,7 +174,7 @@ def register(coach: Coach) -> BroadcastFeature:
     coach.timers[BC] = feature.on_timer
     coach.pending.append(feature.pending)
     coach.on("forget", feature.forget)
-    coach.start_buttons.append(Button(coach.kb.texts["button_subscribe"], f"{SUB}:on"))
+    coach.start_buttons.append(Button(coach.kb.texts["button_subscribe"], f"{SUB}:on", aside=True))
 
     @coach.command("subscribe", "Get site updates (new guides, changes)")
     def subscribe(msg: Incoming, args: str) -> list[Reply]:

@@ -14,7 +14,7 @@ from bot.checkins.plan import CheckinPlan
 from bot.checkins.scores import MAX_SCORE
 from bot.checkins.store import CheckinRow, Settings
 from bot.checkins.timezones import zone
-from bot.core.reply import Button, Reply, clip_label, escape, italic
+from bot.core.reply import Button, Number, Reply, clip_label, escape, italic
 from bot.knowledge.base import Source
 from bot.knowledge.texts import fill
 
@@ -36,21 +36,26 @@ def score_buttons(plan: CheckinPlan, checkin_id: int) -> Buttons:
         scores[6:],
         [
             Button(plan.texts["button_snooze"], f"{PREFIX}:z:{checkin_id}"),
-            Button(plan.texts["button_stop"], f"{PREFIX}:stop"),
+            Button(plan.texts["button_stop"], f"{PREFIX}:stop", destructive=True),
         ],
     ]
+
+
+def asks_score(plan: CheckinPlan, checkin_id: int) -> Number:
+    """A typed or spoken number answers the check-in, even mid-set (the latest question wins)."""
+    return Number(plan.texts["score_name"], 0, MAX_SCORE, f"{PREFIX}:s:{checkin_id}:{{n}}")
 
 
 def question(plan: CheckinPlan, row: CheckinRow) -> Reply:
     """The check-in itself: its step's question (the first step's if the plan no longer has it)."""
     step = plan.step(row.kind)
     text = step.question if step else plan.steps[0].question
-    return Reply.plain(text, score_buttons(plan, row.id))
+    return Reply.plain(text, score_buttons(plan, row.id), asks_score(plan, row.id))
 
 
 def ask_again(plan: CheckinPlan, key: str, checkin_id: int) -> Reply:
     """A text ("not_a_score", "out_of_range", "snooze_limit") with the score buttons again."""
-    return Reply.plain(plan.texts[key], score_buttons(plan, checkin_id))
+    return Reply.plain(plan.texts[key], score_buttons(plan, checkin_id), asks_score(plan, checkin_id))
 
 
 def timezone_buttons(plan: CheckinPlan) -> Buttons:
@@ -152,6 +157,6 @@ def _consent_part(
     if settings.optin is True:
         upcoming = upcoming_lines(plan, settings, pending)
         lines = [escape(texts["list_header"]), *upcoming] if upcoming else [escape(texts["list_empty"])]
-        return lines, [[Button(texts["button_stop"], f"{PREFIX}:stop")]]
+        return lines, [[Button(texts["button_stop"], f"{PREFIX}:stop", destructive=True)]]
     lines = [escape(texts["list_off" if settings.optin is False else "list_never"])]
     return lines, [[Button(texts["button_optin"], f"{PREFIX}:optin")]]

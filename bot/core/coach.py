@@ -15,8 +15,11 @@ from datetime import UTC, datetime
 from typing import Literal, Protocol
 
 from bot.config import Config
-from bot.core.reply import Button, Reply
-from bot.knowledge.base import KnowledgeBase
+from bot.core.choosing import Choice, Confirm, Press, choose, phrases_for
+from bot.core.expectation import Expectation, Expectations
+from bot.core.reply import Button, Reply, clip_label
+from bot.knowledge.base import DEFAULT_DIR, KnowledgeBase
+from bot.knowledge.replies import ReplyWords, load_replies
 from bot.knowledge.texts import fill
 from bot.storage.database import Store
 
@@ -160,6 +163,7 @@ class NullScheduler:
 
 
 Handler = Callable[[Incoming, str], list[Reply]]
+CONFIRM_PREFIX = "x"  # "x:no", the No of a "did you mean ...?" question
 TextHook = Callable[[Incoming], list[Reply] | None]
 TimerHandler = Callable[[str], list[Outgoing]]
 PendingTimers = Callable[[], list[Due]]
@@ -195,6 +199,11 @@ class Coach:
     readiness: Readiness = field(default_factory=NoReadiness)  # set by bot/checkins/feature.py
     answers: Answers = field(default_factory=NoAnswers)  # set by bot/app.py (answering/service.py)
     speaker: Speaker | None = None  # set by bot/voice (spoken replies)
+    replies: ReplyWords = field(default_factory=lambda: load_replies(DEFAULT_DIR))  # replies.yaml
+
+    def __post_init__(self) -> None:
+        self.expectations = Expectations(self.store.db)
+        self.buttons[CONFIRM_PREFIX] = self._declined
 
     def command(self, name: str, description: str, menu: bool = True) -> Callable[[Handler], Handler]:
         """Decorator registering `/name`."""
@@ -224,8 +233,14 @@ class Coach:
         return [reply for listener in self.listeners.get(event, []) for reply in listener(user_id, data)]
 
     def handle(self, msg: Incoming) -> list[Reply]:
-        """Everything a user does goes through here; the user is remembered first."""
+        """Everything a user does goes through here; the user is remembered first, and what the
+        replies ask for becomes what the chat waits for."""
         self.store.touch_user(msg.user_id, msg.chat_id, msg.first_name, self.clock())
+        replies = self._answer(msg)
+        self.expectations.record(msg.chat_id, msg.user_id, replies, self.clock())
+        return replies
+
+    def _answer(self, msg: Incoming, spoken: bool = False) -> list[Reply]:
         if msg.kind == "button":
             prefix, _, payload = msg.text.partition(":")
             handler = self.buttons.get(prefix)
@@ -244,12 +259,51 @@ class Coach:
             if command is None:
                 return [Reply.plain(self.kb.texts["unknown_command"])]
             return command.handler(msg, args.strip())
+        expected = self.expectations.get(msg.chat_id) if msg.kind in ("text", "voice") else None
+        choice = choose(text, expected, self.replies, spoken=spoken) if expected else None
+        if expected and choice:
+            return self._chosen(msg, expected, choice, spoken)
         for hook in self.text_hooks:
             replies = hook(msg)
             if replies is not None:
                 return replies
         assert self.fallback_text is not None, "the Q&A feature registers the fallback"
         return self.fallback_text(msg, text)
+
+    def _chosen(self, msg: Incoming, expected: Expectation, choice: Choice, spoken: bool) -> list[Reply]:
+        """Act on a reply matched to what the chat waited for: press, confirm first, or narrow down."""
+        texts = self.kb.texts
+        if isinstance(choice, Press):
+            replies = self._answer(dataclasses.replace(msg, kind="button", text=choice.button.data))
+            number = expected.number
+            if choice.number is not None and number and expected.over:
+                taken = fill(texts["number_taken"], value=choice.number, name=number.name, over=expected.over)
+                replies = [Reply.plain(taken), *replies]
+            return replies
+        if isinstance(choice, Confirm):
+            sure = Button(
+                clip_label(fill(texts["confirm_yes"], label=choice.button.label)), choice.button.data
+            )
+            others = [[b] for b in expected.buttons if not b.destructive]
+            no = Button(texts["confirm_no"], f"{CONFIRM_PREFIX}:no")
+            return [Reply.plain(fill(texts["confirm"], label=choice.button.label), [[sure], [no], *others])]
+        return [Reply.plain(texts["narrow"], [[b] for b in choice.buttons])]
+
+    def _declined(self, msg: Incoming, payload: str) -> list[Reply]:
+        """The No of "did you mean ...?": nothing is done; the other choices are offered again."""
+        expected = self.expectations.get(msg.chat_id)
+        others = (
+            [[b] for b in expected.buttons if b.data.partition(":")[0] != CONFIRM_PREFIX][1:]
+            if expected
+            else []
+        )
+        return [Reply.plain(self.kb.texts["confirm_declined"], others)]
+
+    def expected_phrases(self, chat_id: int) -> list[str]:
+        """The replies the chat is waiting for (button labels and their words, numbers), for the
+        recogniser; empty when nothing is expected. A database read: call it on the loop."""
+        expected = self.expectations.get(chat_id)
+        return phrases_for(expected, self.replies) if expected else []
 
     def listen(self, audio: bytes, expected: Sequence[str] = ()) -> Heard:
         """What a voice note says (`audio`: the file's bytes, any format FFmpeg reads), given the
@@ -272,12 +326,14 @@ class Coach:
         if not heard.text:
             return [Reply.plain(texts["voice_unclear"])]
         said = Reply.plain(fill(texts["voice_heard"], text=heard.text))
-        return [said, *self.handle(dataclasses.replace(msg, kind="text", text=heard.text))]
-
-    def expected_phrases(self, chat_id: int) -> list[str]:
-        """The replies the chat is waiting for (button labels and their synonyms, numbers), for the
-        recogniser; empty when nothing is expected. A database read: call it on the loop."""
-        return []
+        replies = [
+            said,
+            *self._answer(
+                dataclasses.replace(msg, kind="text", text=heard.choice or heard.text), spoken=True
+            ),
+        ]
+        self.expectations.record(msg.chat_id, msg.user_id, replies, self.clock())
+        return replies
 
     def stale(self) -> list[Reply]:
         """The reply to a button this build no longer knows (an old message), with fresh buttons."""
@@ -290,7 +346,12 @@ class Coach:
         if handler is None:
             log.warning("no handler for timer %s", name)
             return []
-        return handler(name)
+        out = handler(name)
+        for chat_id in dict.fromkeys(o.chat_id for o in out):  # private chats: the chat is the user
+            self.expectations.record(
+                chat_id, chat_id, [o.reply for o in out if o.chat_id == chat_id], self.clock()
+            )
+        return out
 
     def pending_timers(self) -> list[Due]:
         """Every timer the database says is still to run, for the adapter to rebuild at start-up."""

@@ -16,32 +16,64 @@ CALLBACK_LIMIT = 64
 BUTTON_LABEL_LIMIT = 40
 
 
+def _check_data(data: str) -> None:
+    if not 0 < len(data.encode()) <= CALLBACK_LIMIT:
+        raise ValueError(f"callback data must be 1-{CALLBACK_LIMIT} bytes: {data!r}")
+
+
 @dataclass(frozen=True)
 class Button:
-    """An inline button; `data` goes back to the core when pressed (at most 64 bytes)."""
+    """An inline button; `data` goes back to the core when pressed (at most 64 bytes).
+
+    `destructive`: it stops, cancels or deletes something, so a typed or spoken word presses it only
+    when it names it plainly. `aside`: off the main path (Cramp, a related topic), so a bare "ok"
+    never picks it."""
 
     label: str
     data: str
+    destructive: bool = False
+    aside: bool = False
 
     def __post_init__(self) -> None:
-        if not 0 < len(self.data.encode()) <= CALLBACK_LIMIT:
-            raise ValueError(f"callback data must be 1-{CALLBACK_LIMIT} bytes: {self.data!r}")
+        _check_data(self.data)
+
+
+@dataclass(frozen=True)
+class Number:
+    """A reply asks for a number: `name` says what it is ("reps for set 2", "soreness score"), and
+    each value from `low` to `high` presses the callback data `data` with "{n}" replaced by it."""
+
+    name: str
+    low: int
+    high: int
+    data: str
+
+    def __post_init__(self) -> None:
+        if "{n}" not in self.data or self.low > self.high:
+            raise ValueError(f"a number needs a '{{n}}' in its data and low <= high: {self!r}")
+        _check_data(self.press(self.high))
+
+    def press(self, value: int) -> str:
+        return self.data.replace("{n}", str(value))
 
 
 @dataclass(frozen=True)
 class Reply:
-    """One message: HTML text and rows of buttons."""
+    """One message: HTML text, rows of buttons, and the number it asks for, if any."""
 
     html: str
     buttons: tuple[tuple[Button, ...], ...] = ()
+    asks: Number | None = None
 
     @classmethod
-    def make(cls, html_text: str, buttons: Sequence[Sequence[Button]] = ()) -> Reply:
-        return cls(fit(html_text), tuple(tuple(row) for row in buttons if row))
+    def make(
+        cls, html_text: str, buttons: Sequence[Sequence[Button]] = (), asks: Number | None = None
+    ) -> Reply:
+        return cls(fit(html_text), tuple(tuple(row) for row in buttons if row), asks)
 
     @classmethod
-    def plain(cls, text: str, buttons: Sequence[Sequence[Button]] = ()) -> Reply:
-        return cls.make(escape(text), buttons)
+    def plain(cls, text: str, buttons: Sequence[Sequence[Button]] = (), asks: Number | None = None) -> Reply:
+        return cls.make(escape(text), buttons, asks)
 
     @property
     def text(self) -> str:

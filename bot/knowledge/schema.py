@@ -110,6 +110,9 @@ class FileReader:
         for item in value:
             if isinstance(item, (int, float)) and not isinstance(item, bool):
                 item = str(item)
+            if isinstance(item, bool):
+                self.error(node, f'\'{key}\' holds {item}: quote words such as "yes", "no" and "on"', key)
+                continue
             if not isinstance(item, str) or not item.strip():
                 self.error(node, f"'{key}' must hold non-empty text items", key)
                 continue

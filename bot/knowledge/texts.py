@@ -40,6 +40,12 @@ REQUIRED = (
     "forget_confirm",
     "forget_done",
     "forget_kept",
+    "number_taken",
+    "confirm",
+    "confirm_yes",
+    "confirm_no",
+    "confirm_declined",
+    "narrow",
 )
 
 

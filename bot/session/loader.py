@@ -34,6 +34,7 @@ WORST: dict[str, str] = {
     "max": "30",
 }
 TEXT_KEYS = (
+    "reps_name",
     "start_button",
     "next_button",
     "continue_button",

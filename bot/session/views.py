@@ -7,10 +7,10 @@ service fetches what they need, so each screen can be checked without a database
 from __future__ import annotations
 
 from bot.core.coach import Answered
-from bot.core.reply import Button, Reply, bold, escape
+from bot.core.reply import Button, Number, Reply, bold, escape
 from bot.knowledge.texts import fill
 from bot.session.buttons import BEGIN, CLEARED, callback
-from bot.session.flow import Flow, Step
+from bot.session.flow import Choice, Flow, Step
 from bot.session.store import SessionRow
 
 Sets = list[tuple[int, int]]  # (set_no, reps) logged, in order
@@ -80,17 +80,33 @@ def skip_rest_button(flow: Flow, row: SessionRow) -> Button:
     return Button(flow.text("skip_rest_button"), callback(row, "skip"))
 
 
+def stops(flow: Flow, choice: Choice) -> bool:
+    """The choice ends the session early ("Stop for today", "Sharp pain"): a destructive button."""
+    target = flow.steps.get(choice.to or "")
+    return target is not None and target.kind == "stop"
+
+
 def anytime_row(flow: Flow, row: SessionRow, step: Step) -> list[Button]:
-    """Cramp, sharp pain...: offered under every step that allows them."""
+    """Cramp, sharp pain...: offered under every step that allows them, off the main path."""
     if not step.anytime:
         return []
-    return [Button(c.label, callback(row, f"a{i}")) for i, c in enumerate(flow.anytime)]
+    return [
+        Button(c.label, callback(row, f"a{i}"), destructive=stops(flow, c), aside=True)
+        for i, c in enumerate(flow.anytime)
+    ]
 
 
 def reps_rows(flow: Flow, row: SessionRow) -> list[list[Button]]:
     """0 .. reps_buttons, five to a row."""
     buttons = [Button(str(n), callback(row, f"r{n}")) for n in range(flow.reps_buttons + 1)]
     return [buttons[i : i + 5] for i in range(0, len(buttons), 5)]
+
+
+def asks_reps(flow: Flow, row: SessionRow) -> Number:
+    """A typed or spoken count presses the reps button of that number, up to max_typed_reps."""
+    set_no = min(row.state.set_no, row.plan.sets)
+    name = flow.text("reps_name", set_no=set_no)
+    return Number(name, 0, flow.max_typed_reps, callback(row, "r{n}"))
 
 
 def screen(flow: Flow, row: SessionRow, sets: Sets, upcoming: str = "") -> list[Reply]:
@@ -102,14 +118,17 @@ def screen(flow: Flow, row: SessionRow, sets: Sets, upcoming: str = "") -> list[
         filled["next"] = upcoming
     title = bold(fill(step.title, filled))
     if step.kind == "sets":
-        if row.state.resting:
-            body, rows = fill(step.rest_text, filled), [[skip_rest_button(flow, row)]]
+        if row.state.resting:  # a number now is not logged: the rest comes first
+            body, rows, asks = fill(step.rest_text, filled), [[skip_rest_button(flow, row)]], None
         else:
-            body, rows = fill(step.text, filled), reps_rows(flow, row)
-        return [Reply.make(f"{title}\n{escape(body)}", [*rows, anytime_row(flow, row, step)])]
+            body, rows, asks = fill(step.text, filled), reps_rows(flow, row), asks_reps(flow, row)
+        return [Reply.make(f"{title}\n{escape(body)}", [*rows, anytime_row(flow, row, step)], asks)]
     if step.final:
         return _final(step, title, filled)
-    rows = [[Button(c.label, callback(row, f"b{i}"))] for i, c in enumerate(step.buttons)]
+    rows = [
+        [Button(c.label, callback(row, f"b{i}"), destructive=stops(flow, c))]
+        for i, c in enumerate(step.buttons)
+    ]
     text = escape(fill(step.text, filled))
     return [Reply.make(f"{title}\n{text}", [*rows, anytime_row(flow, row, step)])]
 
@@ -142,7 +161,7 @@ def note(flow: Flow, row: SessionRow, key: str, left: str) -> Reply:
     """A short explanation, with the buttons that help; unless it is `ALONE` the step follows it."""
     text = fill(flow.texts[key], {"max": flow.max_typed_reps, "left": left})
     if key in ("not_a_number", "out_of_range"):
-        return Reply.plain(text, reps_rows(flow, row))
+        return Reply.plain(text, reps_rows(flow, row), asks_reps(flow, row))
     if key == "resting":
         return Reply.plain(text, [[skip_rest_button(flow, row)]])
     return Reply.plain(text)
@@ -150,7 +169,7 @@ def note(flow: Flow, row: SessionRow, key: str, left: str) -> Reply:
 
 def already(flow: Flow, row: SessionRow, title: str) -> list[Reply]:
     """/session while one runs: carry on (or resume) it, or start over."""
-    over = Button(flow.text("start_over_button"), callback(row, "over"))
+    over = Button(flow.text("start_over_button"), callback(row, "over"), destructive=True)
     if row.status == "paused":
         return [Reply.plain(flow.text("paused_running", step=title), [[resume_button(flow, row)], [over]])]
     carry = continue_button(flow, row)

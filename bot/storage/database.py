@@ -41,6 +41,15 @@ def m001_users_and_questions(db: sqlite_utils.Database) -> None:
     db.table("questions").create_index(["user_id"])
 
 
+@migrations()
+def m002_expectations(db: sqlite_utils.Database) -> None:
+    """What each chat's last question waits for (bot/core/expectation.py), so it survives a restart."""
+    db.table("expectations").create(
+        {"chat_id": int, "user_id": int, "choices": str, "number": str, "over": str, "set_at": str},
+        pk="chat_id",
+    )
+
+
 def stamp(when: datetime) -> str:
     """The one stored form of a time: UTC with microseconds, so stored strings sort like the times."""
     return when.astimezone(UTC).isoformat(timespec="microseconds")
@@ -82,7 +91,7 @@ class Store:
         """Delete the rows the core keeps (the user and their questions); each feature deletes its own
         on the core's "forget" event first."""
         with self.db.conn:
-            for table in ("questions", "users"):
+            for table in ("questions", "expectations", "users"):
                 self.db.execute(f"delete from {table} where user_id = ?", [user_id])
 
     def log_question(

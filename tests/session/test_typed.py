@@ -6,10 +6,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.core.numbers import parse_count as parse_reps
 from bot.knowledge.base import DEFAULT_DIR
 from bot.session.flow import Event, State
 from bot.session.loader import load_flow
-from bot.session.typed import is_resume, meaning, parse_reps
+from bot.session.typed import is_resume, meaning
 
 FLOW = load_flow(DEFAULT_DIR)
 
