@@ -91,6 +91,15 @@ def test_chat_reads_a_pipe_and_presses_buttons_by_number(tmp_path: Path) -> None
     assert status["users"] == 1
 
 
+def test_chat_numbers_never_press_stop_and_a_number_asked_for_is_the_answer(tmp_path: Path) -> None:
+    steps = "/session\nno\nyes\nok\nok\nok\nok\n12\n2\n"
+    result = hamcoach("chat", stdin=steps, env={"HAMCOACH_DB": str(tmp_path / "c.db")})
+    assert result.returncode == 0, result.stderr
+    assert "[type: Sharp pain]" in result.stdout, "a destructive button has no number"
+    assert "Set 1: 12 reps logged" in result.stdout, "12 is the reps asked for, not a button"
+    assert "[1] Skip rest" in result.stdout and "Stop now" not in result.stdout
+
+
 def test_unanswered_lists_what_the_bot_did_not_know(tmp_path: Path) -> None:
     env = {"HAMCOACH_DB": str(tmp_path / "u.db")}
     hamcoach("chat", stdin="best bench program?\nwhy do my calves cramp\n", env=env)

@@ -1,7 +1,9 @@
 """`hamcoach chat`: the bot's conversations in a terminal, over the same core and database.
 
-Buttons print numbered; typing the number or the label presses them. Timers (rest, check-ins)
-print when due, because a reader thread feeds lines to the main loop, which waits on both.
+Buttons print numbered; typing the number or the label presses them. A button that stops, cancels
+or deletes gets no number (type its label), and where the bot asks for a number (reps, a soreness
+score) a typed number is that answer, never a button's index. Timers (rest, check-ins) print when
+due, because a reader thread feeds lines to the main loop, which waits on both.
 """
 
 from __future__ import annotations
@@ -56,25 +58,33 @@ class Terminal:
     def __init__(self, coach: Coach, out: TextIO) -> None:
         self.coach = coach
         self.out = out
-        self.buttons: list[Button] = []
+        self.buttons: list[Button] = []  # every button on screen, for labels typed exactly
+        self.numbered: list[Button] = []  # the ones a bare number presses
 
     def show(self, replies: Iterable[Reply]) -> None:
         for reply in replies:
             self.out.write(reply.text + "\n")
-            labels = reply.labels()
-            if labels:
+            if reply.buttons or reply.asks:
                 self.buttons = [b for row in reply.buttons for b in row]
-                numbered = (f"[{i}] {label}" for i, label in enumerate(labels, 1))
-                self.out.write("  " + "   ".join(numbered) + "\n")
+                # Asked for a number, the digits are answers, so no button gets one.
+                self.numbered = [] if reply.asks else [b for b in self.buttons if not b.destructive]
+                shown = [self._shown(b) for b in self.buttons]
+                if shown:
+                    self.out.write("  " + "   ".join(shown) + "\n")
             self.out.write("\n")
         self.out.flush()
+
+    def _shown(self, button: Button) -> str:
+        if button in self.numbered:
+            return f"[{self.numbered.index(button) + 1}] {button.label}"
+        return f"[{button.label}]" if button.label.isdigit() else f"[type: {button.label}]"
 
     def to_incoming(self, line: str) -> Incoming:
         text = line.strip()
         # A label typed exactly wins over a button number, so "3" on rep buttons "0".."8" means 3 reps.
         pressed = next((b for b in self.buttons if b.label.casefold() == text.casefold()), None)
-        if pressed is None and text.isdigit() and 1 <= int(text) <= len(self.buttons):
-            pressed = self.buttons[int(text) - 1]
+        if pressed is None and text.isdigit() and 1 <= int(text) <= len(self.numbered):
+            pressed = self.numbered[int(text) - 1]
         if pressed is not None:
             return Incoming(TERMINAL_USER, TERMINAL_USER, "button", pressed.data)
         return Incoming(TERMINAL_USER, TERMINAL_USER, "text", line.rstrip("\n"))

@@ -55,8 +55,8 @@ def choose(text: str, expected: Expectation, replies: ReplyWords, *, spoken: boo
     found = _exact(said, text, expected, replies)
     if found is None and "?" not in text and len(said.split()) <= MAX_WORDS:
         found = (
-            _by_meaning(said, expected, replies)
-            or _by_words(said, expected)
+            _by_words(said, expected)  # "skip", "injury", "carry on": words of one label first
+            or _by_meaning(said, expected, replies)
             or _fuzzy(said, expected, replies)
         )
     if spoken and isinstance(found, Press) and found.button.destructive:
@@ -65,14 +65,14 @@ def choose(text: str, expected: Expectation, replies: ReplyWords, *, spoken: boo
 
 
 def _exact(said: str, text: str, expected: Expectation, replies: ReplyWords) -> Choice | None:
-    """The label itself, a number asked for, or a stop word on a stop button."""
-    for button in expected.buttons:
-        if phrase(button.label) == said and (text.strip() == button.label or not button.label.isdigit()):
-            return Press(button)  # "-1" and "1.5" are not the button "1"
+    """A number asked for, the label itself, or a stop word on a stop button."""
     number = expected.number
     count = parse_count(text) if number else "none"
     if number and isinstance(count, int) and number.low <= count <= number.high:
         return Press(Button(str(count), number.press(count)), count)
+    for button in expected.buttons:
+        if phrase(button.label) == said and (text.strip() == button.label or not button.label.isdigit()):
+            return Press(button)  # "-1" and "1.5" are not the button "1"
     if replies.meaning(said) == "stop":
         stops = [b for b in expected.buttons if b.destructive and _is_stop(b, replies)]
         if len(stops) == 1:

@@ -1,0 +1,34 @@
+"""The latest question wins: a soreness check-in that arrives mid-set takes the next number as the
+score and says so; the number after that is reps again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.session.store import SessionStore
+from tests.support import USER, FakeClock, make_coach, say
+
+TO_SETS = ("/session", "no", "yes", "ok", "ok", "ok", "ok")
+
+
+def test_a_check_in_mid_set_takes_the_next_number_as_the_score(tmp_path: Path) -> None:
+    clock = FakeClock()
+    coach = make_coach(tmp_path, clock)
+    for word in (*TO_SETS, "3", "skip", "4", "check in", "UTC"):
+        say(coach, word)
+    clock.advance(hours=25)
+    for word in TO_SETS:
+        say(coach, word)
+    [due] = [d for d in coach.pending_timers() if d.name.startswith("ci:") and d.when <= clock()]
+    [asked] = coach.fire(due.name)
+    assert "sore" in asked.reply.text.lower()
+    taken = say(coach, "4")
+    assert "Taken as your soreness score: 4 (not as your reps for set 1)" in taken[0].text
+    [(checkin_score,)] = coach.store.db.execute(
+        "select score from checkins where score is not null"
+    ).fetchall()
+    assert checkin_score == 4
+    say(coach, "2")
+    sessions = SessionStore(coach.store.db)
+    [(_row, sets), *_] = sessions.history(USER, limit=2)
+    assert sets == [(1, 2)], "the number after the score is reps"
