@@ -1,5 +1,10 @@
 """Answer or abstain: the top entry of the ranking if bot/answering/confidence.py finds it likely right,
-else an honest "I don't know"; the safety answer first whenever a red flag is mentioned."""
+else an honest "I don't know"; the safety answer first whenever a red flag is mentioned.
+
+A message that names warning signs only to rule them out ("no sharp pain, just sore") is answered without
+those words: sentence vectors barely see a "no", so "no swelling" would otherwise pull toward the safety
+entry it rules out. If nothing else in it is answerable ("nothing popped", "it's a dull ache, not a
+stabbing pain"), it is about whether the soreness is normal: safety.yaml's `reassured` entry answers."""
 
 from __future__ import annotations
 
@@ -22,8 +27,9 @@ class Answer:
     question: str
     entry: Entry | None  # the red-flags entry whenever a red flag is mentioned
     score: float
-    red_flag: bool = False
+    red_flag: bool = False  # True exactly when `entry` is the red-flags entry (the reply leads with it)
     also: Entry | None = None  # with a red flag: the answer to the rest of the question, if any
+    reassured: bool = False  # the message named warning signs only to rule them out: the reply lists them
 
     @property
     def matched(self) -> bool:
@@ -43,11 +49,17 @@ class Answerer:
     def answer(self, question: str) -> Answer:
         """The best entry if it is likely right, else an honest no-match. `score` is that likelihood
         (with sentence vectors) or the coverage (without)."""
-        best, score = self._confident(question)
         flag = self.ranker.kb.entries[self.red_flags.entry]
-        if self.red_flags.mentioned(question) or best is flag:
+        if self.red_flags.mentioned(question):
             return Answer(question, flag, 1.0, red_flag=True, also=self._rest_of(question, flag))
-        return Answer(question, best, score)
+        reassured = self.red_flags.ruled_out(question)
+        asked = self.red_flags.without(question) if reassured else question
+        best, score = self._confident(asked)
+        if best is flag:
+            return Answer(question, flag, 1.0, red_flag=True, also=self._rest_of(asked, flag))
+        if best is None and reassured:  # "nothing popped", "just a dull ache, not a stabbing pain"
+            best = self.ranker.kb.entries.get(self.red_flags.reassured)
+        return Answer(question, best, score, reassured=reassured)
 
     def _rest_of(self, question: str, flag: Entry) -> Entry | None:
         """The answer to what else a red-flag message asks, judged without the red-flag words."""

@@ -10,6 +10,8 @@ import functools
 
 from spellchecker import SpellChecker
 
+REAL_WORD = 1e-7  # English words at least this frequent are real words, never typos of ours
+
 
 @functools.cache
 def _checker() -> SpellChecker:

@@ -4,7 +4,8 @@
   scored as coverage of the question's concepts;
 - bot/answering/vectors/semantic.py: closeness to the entries' example questions in sentence-vector
   space, and a classifier fitted on them;
-- bot/answering/redflags.py: the red-flag phrases that always get the safety answer;
+- bot/answering/redflags.py: the red-flag phrases that always get the safety answer, typos included,
+  unless the message denies them (negation.py);
 - bot/answering/ranker.py: the blend of both halves into one ranking, and the signals of its top entry;
 - bot/answering/answerer.py: answer or say "I don't know" instead of guessing (confidence.py's model).
 """
@@ -57,5 +58,7 @@ class Index:
         return self.ranker.signals(question)
 
     def is_red_flag(self, question: str) -> bool:
-        """Whether the message uses a red-flag phrase of safety.yaml."""
-        return self.red_flags.mentioned(question)
+        """Whether the answer leads with the safety entry: a red-flag phrase of safety.yaml the message
+        does not deny, or a clear lead by meaning. The same as `answer(question).red_flag`, so what a
+        check-in or a session does about it agrees with what the reply says."""
+        return self.answer(question).red_flag

@@ -15,12 +15,13 @@ import sqlite_utils
 from rapidfuzz import fuzz, process
 
 from bot.answering import english
+from bot.answering.spelling import FlagSpeller
 from bot.core.textnorm import MAX_TOKENS, is_filler, words
 from bot.knowledge.base import KnowledgeBase
 
 TYPO_CUTOFF = 84.0
 UNKNOWN_FACTOR = 1.5
-REAL_WORD = 1e-7  # English words at least this frequent are not "corrected" into our vocabulary
+REAL_WORD = english.REAL_WORD  # English words at least this frequent are not "corrected" into our vocabulary
 COMMON_WORD = 1e-4
 COMMON_WORD_SHARE = 0.5
 MAX_SYNONYM_WORDS = 4
@@ -56,6 +57,7 @@ class LexicalIndex:
         vocab |= {w for phrase in self._synonyms for w in phrase}
         self._vocab = frozenset(vocab)
         self._fuzzy_vocab = sorted(w for w in vocab if len(w) >= 4 and not is_filler(w))
+        self._flags = FlagSpeller({w for p in kb.red_flags.phrases for w in words(p)})
         self.scores = functools.lru_cache(maxsize=8192)(self._scores_uncached)
         self._correct = functools.lru_cache(maxsize=4096)(self._correct_uncached)
         english.load()
@@ -77,7 +79,8 @@ class LexicalIndex:
         return {entry_id: (score / best if best else 1.0) for entry_id, score in rows}
 
     def _correct_uncached(self, word: str) -> str:
-        """The knowledge base's spelling of a typo'd word, or the word itself."""
+        """The knowledge base's spelling of a typo'd word, or the word itself; a red-flag word first
+        ("pian" is "pain", never "plan"), as the red-flag check reads it."""
         if (
             word in self._vocab
             or len(word) < 4
@@ -85,6 +88,9 @@ class LexicalIndex:
             or english.english_frequency(word) >= REAL_WORD
         ):
             return word
+        flag = self._flags.correct(word)
+        if flag is not None:
+            return flag
         best = process.extractOne(word, self._fuzzy_vocab, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
         return str(best[0]) if best else word
 

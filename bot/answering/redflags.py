@@ -1,5 +1,10 @@
-"""Red flags: the phrases of safety.yaml that always get the safety answer, and when the safety entry may
-be chosen by meaning alone.
+"""Red flags: the phrases of safety.yaml that always get the safety answer unless the message denies
+them, and when the safety entry may be chosen by meaning alone.
+
+A phrase counts with its typos (bot/answering/spelling.py) and not when the message negates it in its
+clause (bot/answering/negation.py): "no sharp pain, just sore" is how lifters reassure a coach. The
+reassurances of safety.yaml ("pee is normal") rule a sign out the same way, and count as a red flag when
+negated ("pee isn't normal").
 
 A false alarm tells a sore lifter to see a clinician, so an entry ranked first by meaning alone (no
 phrase in the message) must lead clearly. On the tuning and development questions the safety entry led
@@ -9,36 +14,78 @@ when it was not ("legs destroyed after nordics why"). Phrases always win.
 
 from __future__ import annotations
 
-import re
+import functools
+from dataclasses import dataclass
 
+from bot.answering.negation import negation_of, tokenize
+from bot.answering.spelling import FlagSpeller
 from bot.core.textnorm import words
 from bot.knowledge.base import KnowledgeBase
 
 RED_FLAG_LEAD = 0.1  # how far the safety entry chosen by meaning alone must lead the next entry
 
+Span = tuple[int, int]  # word positions [start, end)
+
+
+@dataclass(frozen=True)
+class Scan:
+    """The warning signs of one message: those it reports and those it rules out."""
+
+    words: tuple[str, ...]  # as typed (bot.core.textnorm.words)
+    flagged: tuple[Span, ...]  # a red-flag phrase, or a reassurance it negates ("pee isn't normal")
+    ruled_out: tuple[Span, ...]  # a negated red flag from its negation on ("no sign of swelling"), or
+    # a reassurance ("pee is normal")
+
+    def rest(self) -> str:
+        """The message's words without any of these spans (what else it says or asks)."""
+        taken = {k for start, end in (*self.flagged, *self.ruled_out) for k in range(start, end)}
+        return " ".join(w for k, w in enumerate(self.words) if k not in taken)
+
 
 class RedFlagDetector:
-    """Finds the knowledge's red-flag phrases in a message, on word boundaries."""
+    """Finds the knowledge's red-flag phrases in a message, on word boundaries, typos included."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.entry = kb.red_flags.entry  # the safety entry's id
-        self._patterns = [
-            re.compile(r"\b" + r"\s+".join(map(re.escape, words(p))) + r"\b")
-            for p in kb.red_flags.phrases
-            if words(p)
+        self.reassured = kb.red_flags.reassured  # the entry for a message that only rules flags out
+        flags = {tuple(words(p)) for p in kb.red_flags.phrases} - {()}
+        calm = {tuple(words(p)) for p in kb.red_flags.reassurances} - {()} - flags
+        self._by_first: dict[str, list[tuple[tuple[str, ...], bool]]] = {}
+        for phrase, is_flag in sorted([(p, True) for p in flags] + [(p, False) for p in calm]):
+            self._by_first.setdefault(phrase[0], []).append((phrase, is_flag))
+        self.speller = FlagSpeller({w for p in flags for w in p})
+        self.scan = functools.lru_cache(maxsize=1024)(self._scan_uncached)
+
+    def _scan_uncached(self, question: str) -> Scan:
+        tokens = tokenize(question)
+        seen = [self.speller.correct(w) or w for w in tokens.words]
+        found = [
+            (i, i + len(p), is_flag)
+            for i, w in enumerate(seen)
+            for p, is_flag in self._by_first.get(w, ())
+            if tuple(seen[i : i + len(p)]) == p
         ]
+        at = {k for start, end, _ in found for k in range(start, end)}
+        flagged: list[Span] = []
+        ruled_out: list[Span] = []
+        for start, end, is_flag in found:
+            negation = negation_of(tokens, start, end, at)
+            span = (start if negation is None else negation, end)
+            (flagged if is_flag == (negation is None) else ruled_out).append(span)
+        return Scan(tokens.words, tuple(flagged), tuple(ruled_out))
 
     def mentioned(self, question: str) -> bool:
-        """Whether the message uses a red-flag phrase."""
-        text = " ".join(words(question))
-        return any(p.search(text) for p in self._patterns)
+        """Whether the message reports a red flag (a phrase it does not deny)."""
+        return bool(self.scan(question).flagged)
+
+    def ruled_out(self, question: str) -> bool:
+        """Whether the message names warning signs only to rule them out ("no swelling, just sore")."""
+        found = self.scan(question)
+        return bool(found.ruled_out) and not found.flagged
 
     def without(self, question: str) -> str:
         """The message's words with every red-flag phrase taken out (what else it asks)."""
-        rest = " ".join(words(question))
-        for pattern in self._patterns:
-            rest = pattern.sub(" ", rest)
-        return rest
+        return self.scan(question).rest()
 
     def unclear(self, question: str, ranked: list[tuple[str, float]]) -> bool:
         """Whether the safety entry tops the ranking by meaning alone, barely ahead of the next entry."""

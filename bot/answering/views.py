@@ -25,11 +25,14 @@ def topic_buttons(kb: KnowledgeBase) -> list[list[Button]]:
 
 
 def answer_replies(kb: KnowledgeBase, answer: Answer) -> list[Reply]:
-    """The safety answer first when a red flag is mentioned, then the answer or an honest 'don't know'."""
+    """The safety answer first when a red flag is mentioned, then the answer or an honest 'don't know';
+    after warning signs the message ruled out, one line on what they are."""
+    warning = f"\n\n{kb.texts['warning_signs']}" if answer.reassured else ""
     if answer.entry is None:
-        return [Reply.plain(kb.texts["dont_know"], topic_buttons(kb))]
+        return [Reply.plain(kb.texts["dont_know"] + warning, topic_buttons(kb))]
     if not answer.red_flag:
-        return [Reply.make(render_entry(kb, answer.entry), entry_buttons(kb, answer.entry.related))]
+        text = render_entry(kb, answer.entry) + escape(warning)
+        return [Reply.make(text, entry_buttons(kb, answer.entry.related))]
     intro = escape(kb.texts["safety_intro"])
     replies = [Reply.make(f"{intro}\n\n{render_entry(kb, answer.entry)}")]
     if answer.also is not None:

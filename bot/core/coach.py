@@ -93,7 +93,8 @@ class Answers(Protocol):
     session step or a check-in can take a question without importing the answering package."""
 
     def is_red_flag(self, text: str) -> bool:
-        """The text mentions a warning sign (sharp pain, a pop, dark urine...)."""
+        """The text reports a warning sign (sharp pain, a pop, dark urine...) rather than ruling it out:
+        exactly when `ask` would lead with the safety answer."""
         ...
 
     def knows(self, text: str) -> bool:

@@ -55,6 +55,8 @@ class Entry:
 class RedFlags:
     entry: str
     phrases: tuple[str, ...]
+    reassurances: tuple[str, ...] = ()  # phrases that rule a warning sign out ("pee is normal")
+    reassured: str = ""  # the entry for a message that only rules warning signs out ("nothing popped")
 
 
 @dataclass(frozen=True)
@@ -254,9 +256,11 @@ def _read_red_flags(reader: FileReader) -> tuple[Node | None, RedFlags]:
         if value is not None:
             reader.error(None, "'red_flags' must be a mapping with 'entry' and 'phrases'")
         return None, RedFlags("", ())
-    reader.unknown_keys(value, {"entry", "phrases"})
+    reader.unknown_keys(value, {"entry", "phrases", "reassurances", "reassured"})
     phrases = tuple(p.lower() for p in reader.text_list(value, "phrases", min_items=1))
-    return value, RedFlags(reader.text(value, "entry"), phrases)
+    reassurances = tuple(p.lower() for p in reader.text_list(value, "reassurances", required=False))
+    reassured = reader.text(value, "reassured", required=False)
+    return value, RedFlags(reader.text(value, "entry"), phrases, reassurances, reassured)
 
 
 def _unique(
@@ -337,8 +341,9 @@ def load_knowledge(folder: Path = DEFAULT_DIR) -> KnowledgeBase:
     for node, topic in topics:
         if topic.id and not any(e.topic == topic.id for _, _, e in entries):
             topic_reader.error(node, f"topic '{topic.id}' has no entries")
-    if red_flags is not None and red_flags.entry and red_flags.entry not in entry_ids:
-        flag_reader.error(flag_node, f"red_flags entry '{red_flags.entry}' does not exist", "entry")
+    for key, ref in (("entry", red_flags.entry), ("reassured", red_flags.reassured)) if red_flags else ():
+        if ref and ref not in entry_ids:
+            flag_reader.error(flag_node, f"red_flags {key} '{ref}' does not exist", key)
 
     if problems or red_flags is None or texts is None:
         raise KnowledgeError(problems or [Problem(folder, 1, "knowledge folder is incomplete")])

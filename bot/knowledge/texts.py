@@ -21,6 +21,7 @@ REQUIRED = (
     "stale_button",
     "edited",
     "safety_intro",
+    "warning_signs",
     "button_topics",
     "button_help",
     "subscribed",

@@ -3,11 +3,17 @@ with a clear lead (bot/answering/redflags.py)."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from bot.answering.index import Index
 from bot.answering.redflags import RedFlagDetector
 from bot.answering.views import answer_replies
+from bot.core.reply import escape
 from bot.knowledge.base import load_knowledge
 
 KB = load_knowledge()
@@ -29,7 +35,8 @@ def test_red_flag_phrasings(text: str) -> None:
 
 def test_the_safety_answer_by_meaning_alone_needs_a_clear_lead() -> None:
     alarming = "felt something go in my hamstring during the rep"  # no red-flag phrase, clearly meant
-    assert not INDEX.is_red_flag(alarming) and INDEX.answer(alarming).red_flag
+    assert not INDEX.red_flags.mentioned(alarming) and INDEX.answer(alarming).red_flag
+    assert INDEX.is_red_flag(alarming), "what other features are told agrees with the answer"
     benign = "all of a sudden ham raises feel easy?"  # "sudden" pulls it toward red-flags, barely
     assert INDEX.rank(benign)[0][0].id != KB.red_flags.entry
     answer = INDEX.answer(benign)
@@ -54,3 +61,66 @@ def test_the_rest_of_a_red_flag_message_keeps_what_else_it_asks() -> None:
     detector = RedFlagDetector(KB)
     rest = detector.without("sharp pain in my hamstring, and how do I stop calf cramps?")
     assert "calf cramps" in rest and "sharp" not in rest and not detector.mentioned(rest)
+
+
+# Questions about telling soreness from an injury, none of them an example question word for word.
+AMBIGUOUS = [
+    "how do I know if it's normal soreness or an injury",
+    "is it normal soreness or an injury",
+    "soreness or injury, how do i tell the difference",
+    "could this be a strain or just doms",
+]
+
+
+@pytest.mark.parametrize("text", AMBIGUOUS)
+def test_telling_soreness_from_injury_gets_the_warning_signs(text: str) -> None:
+    examples = {q.lower() for e in KB.entries.values() for q in e.questions}
+    assert text.lower() not in examples
+    answer = INDEX.answer(text)
+    assert answer.entry is not None and answer.entry.id == KB.red_flags.entry and answer.red_flag
+
+
+AGREEMENT = [
+    *AMBIGUOUS,
+    "sharp pian in hammy when i lowered down",
+    "no swelling but a sharp pain behind the knee",
+    "felt something go in my hamstring during the rep",
+    "nothing popped",
+    "just really sore, no sharp pain, is that ok",
+    "how long does doms last",
+    "best bench program",
+    *KB.entries[KB.red_flags.entry].questions[:10],
+]
+
+
+@pytest.mark.parametrize("text", AGREEMENT)
+def test_the_red_flag_field_says_whether_the_reply_leads_with_the_safety_answer(text: str) -> None:
+    answer = INDEX.answer(text)
+    first = answer_replies(KB, answer)[0].text
+    leads = (
+        first.startswith(escape(KB.texts["safety_intro"])) and KB.entries[KB.red_flags.entry].title in first
+    )
+    assert answer.red_flag == leads == INDEX.is_red_flag(text)
+    assert answer.red_flag == (answer.entry is not None and answer.entry.id == KB.red_flags.entry)
+
+
+def test_ask_json_red_flag_agrees_with_its_answer(tmp_path: Path) -> None:
+    lines = [
+        "nothing popped",
+        "sharp pian in my hamstring",
+        "no swelling but it popped",
+        "how long does doms last",
+    ]
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "--json", "-"],
+        input="\n".join(lines),
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["red_flag"] for r in rows] == [False, True, True, False]
+    for row in rows:
+        assert row["answer"].startswith(KB.texts["safety_intro"]) == row["red_flag"]

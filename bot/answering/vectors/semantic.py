@@ -355,10 +355,13 @@ def write_shipped(kb: KnowledgeBase) -> tuple[Path, int]:
     leaves half a file."""
     texts = knowledge_texts(kb)
     cache = VectorCache(shared_encoder())
-    vectors = cache.vectors(texts)
+    keys = [_key(t) for t in texts]
+    shipped = cache.vectors(texts).astype(np.float16)
+    # fit on the vectors as start-up will read them (float16), or the shipped fit is not the one it makes
+    _remember({k: v.astype(np.float32) for k, v in zip(keys, shipped, strict=True)}, {})
     fitted = EntryVectors(kb, cache)
-    arrays: dict[str, Any] = {"keys": np.array([_key(t) for t in texts], dtype=str)}
-    arrays["vectors"] = vectors.astype(np.float16)
+    arrays: dict[str, Any] = {"keys": np.array(keys, dtype=str)}
+    arrays["vectors"] = shipped
     if fitted.classifier.probabilities:  # ridge is fitted in milliseconds at start-up: not worth shipping
         arrays["classifier"] = fitted.classifier.weights
         arrays["classifier_key"] = np.array(fitted.fingerprint)

@@ -1,0 +1,41 @@
+"""Typos of the red-flag words ("sharp pian", "swolen", "brusing"), corrected toward the flag.
+
+A warning sign spelled wrong is still a warning sign, so a word one edit (a letter added, dropped,
+changed, or two swapped) from a red-flag word counts as that word, whatever else of our vocabulary it is
+near: safety wins a tie. A real English word is left alone ("spelling" is not "swelling", "cruise" is not
+"bruise"), by the same frequency bar the lexical typo correction uses.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from bot.answering import english
+from bot.core.textnorm import is_filler
+
+MIN_TARGET = 4  # shorter flag words ("pop", "pee") are one edit from too many others
+MIN_TYPO = 3
+
+
+class FlagSpeller:
+    """Maps a typo'd word to the red-flag word it is one edit from, if any."""
+
+    def __init__(self, flag_words: set[str] | frozenset[str]) -> None:
+        self.flag_words = frozenset(flag_words)
+        self._targets = sorted(w for w in self.flag_words if len(w) >= MIN_TARGET)
+        self.correct = functools.lru_cache(maxsize=8192)(self._correct_uncached)
+        english.load()
+
+    def _correct_uncached(self, word: str) -> str | None:
+        """The red-flag word `word` stands for (itself if it is one), or None."""
+        if word in self.flag_words:
+            return word
+        if word.endswith("s") and word[:-1] in self.flag_words and not is_filler(word[:-1]):
+            return word[:-1]  # "sharp pains", "it pops"
+        if len(word) < MIN_TYPO or is_filler(word) or english.english_frequency(word) >= english.REAL_WORD:
+            return None
+        best = process.extractOne(word, self._targets, scorer=OSA.distance, score_cutoff=1)
+        return str(best[0]) if best else None
