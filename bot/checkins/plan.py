@@ -27,7 +27,7 @@ REQUIRED_TEXTS = (
     *"optin_done optin_need_timezone stopped scheduled_after_session list_header list_empty list_off"
     " list_never settings_line held_line answered corrected not_a_score out_of_range expired snoozed"
     " snooze_limit timezone_prompt timezone_set timezone_unknown quiet_set quiet_bad fine_done"
-    " fine_not_held when_format score_name".split(),
+    " fine_not_held when_format score_name score_kept".split(),
 )
 DEFAULT_QUIET = (time(22, 0), time(8, 0))
 

@@ -61,3 +61,23 @@ def parse_score(text: str) -> ScoreReading:
     if not 0 <= value <= MAX_SCORE:
         return ScoreReading("out_of_range")
     return ScoreReading("score", min(MAX_SCORE, math.floor(value + 0.5)))
+
+
+_DIGITS = re.compile(r"(?<![\d.,/-])\d{1,2}(?![\d.,]\d)")
+_SPOKEN_SCORE = {
+    w: n
+    for w, n in NUMBER_WORDS.items()
+    if n <= MAX_SCORE and w not in ("none", "nothing", "nil", "once", "twice", "one")
+}
+
+
+def score_in(text: str) -> int | None:
+    """The one soreness score a longer message gives ("it's a 6 but I have sharp pain"), else None:
+    a single number 0-10, in digits or words; "one" is left out ("one leg"), two numbers are unclear."""
+    low = text.casefold()[:500]
+    found = {int(d) for d in _DIGITS.findall(low)}
+    found |= {_SPOKEN_SCORE[w] for w in TOKEN.findall(low) if w in _SPOKEN_SCORE}
+    if len(found) != 1:
+        return None
+    [value] = found
+    return value if 0 <= value <= MAX_SCORE else None

@@ -15,7 +15,7 @@ from bot.checkins.plan import CheckinPlan
 from bot.checkins.quiet_hours import parse_clock
 from bot.checkins.readiness import needs_rest
 from bot.checkins.scheduler import CheckinScheduler
-from bot.checkins.scores import parse_score
+from bot.checkins.scores import parse_score, score_in
 from bot.checkins.store import CheckinRow, CheckinStore
 from bot.checkins.timezones import canonical_zone
 from bot.core.coach import Coach, Incoming
@@ -128,9 +128,15 @@ class CheckinService:
         answered = self.coach.answers.ask(msg.user_id, text)
         if self.store.settings(msg.user_id).held_since is None:
             self.store.update_settings(msg.user_id, now, held_since=now)
+        kept: list[Reply] = []
         if awaiting is not None:
+            score = score_in(text)
+            if score is not None:  # "it's a 6 but I have sharp pain": the 6 is kept, and said
+                self.store.answer(awaiting, score, now)
+                self.timers.drop_job(awaiting.id)
+                kept = [views.score_kept(self.plan, score)]
             self.store.mark_red_flag(awaiting.id)
-        return [*answered.replies, views.red_flag_followup(self.plan)]
+        return [*answered.replies, *kept, views.red_flag_followup(self.plan)]
 
     def fine(self, msg: Incoming) -> list[Reply]:
         """The user says they are fine: the hold is lifted."""

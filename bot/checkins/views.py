@@ -160,3 +160,8 @@ def _consent_part(
         return lines, [[Button(texts["button_stop"], f"{PREFIX}:stop", destructive=True)]]
     lines = [escape(texts["list_off" if settings.optin is False else "list_never"])]
     return lines, [[Button(texts["button_optin"], f"{PREFIX}:optin")]]
+
+
+def score_kept(plan: CheckinPlan, score: int) -> Reply:
+    """A red-flag reply that also gave a score: the score is stored, and the user is told."""
+    return Reply.plain(fill(plan.texts["score_kept"], score=score))

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from bot.checkins.scores import score_in
 from bot.session.store import SessionStore
 from tests.support import USER, FakeClock, make_coach, say
 
@@ -32,3 +35,34 @@ def test_a_check_in_mid_set_takes_the_next_number_as_the_score(tmp_path: Path) -
     sessions = SessionStore(coach.store.db)
     [(_row, sets), *_] = sessions.history(USER, limit=2)
     assert sets == [(1, 2)], "the number after the score is reps"
+
+
+def test_a_red_flag_reply_keeps_its_score_and_says_so(tmp_path: Path) -> None:
+    clock = FakeClock()
+    coach = make_coach(tmp_path, clock)
+    for word in (*TO_SETS, "3", "skip", "4", "check in", "UTC"):
+        say(coach, word)
+    clock.advance(hours=25)
+    [due] = [d for d in coach.pending_timers() if d.name.startswith("ci:") and d.when <= clock()]
+    coach.fire(due.name)
+    replies = say(coach, "it's a 6 but I have sharp pain and swelling")
+    text = "\n".join(r.text for r in replies)
+    assert "clinician" in text and "I noted your soreness score too: 6/10" in text
+    [(score, flagged)] = coach.store.db.execute(
+        "select score, red_flag from checkins where score is not null"
+    ).fetchall()
+    assert (score, flagged) == (6, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "score"),
+    [
+        ("it's a 6 but sharp pain", 6),
+        ("seven, and my pee is dark", 7),
+        ("sharp pain in one leg", None),
+        ("3 or 4", None),
+        ("6.5 and a pop", None),
+    ],
+)
+def test_score_in_reads_one_clear_number(text: str, score: int | None) -> None:
+    assert score_in(text) == score
