@@ -76,7 +76,7 @@ class State:
     done: bool = False
 
 
-EventKind = Literal["press", "anytime", "reps", "skip", "rest_over", "back", "repeat"]
+EventKind = Literal["press", "anytime", "reps", "skip", "rest_over", "back", "repeat", "undo"]
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,7 @@ class Outcome:
     note: str = ""
     show: bool = True
     logged: tuple[int, int] | None = None  # (set_no, reps)
+    unlogged: int | None = None  # the set_no whose reps an undo removes
     rest: Literal["start", "end", ""] = ""
     finished: Literal["end", "stop", ""] = ""
     reason: str = ""
@@ -152,6 +153,11 @@ def transition(flow: Flow, sets: int, state: State, event: Event) -> Outcome:
         if not state.resting:
             return Outcome(state, note="not_resting", show=False)
         return Outcome(replace(state, resting=False), rest="end", show=step.kind == "sets")
+    if kind == "undo":  # the reps just logged were wrong (a misheard voice note): log that set again
+        if step.kind != "sets" or not state.resting or state.set_no < 2:
+            return Outcome(state, note="nothing_to_undo")
+        back = state.set_no - 1
+        return Outcome(replace(state, set_no=back, resting=False), unlogged=back, rest="end", note="undone")
     if kind == "skip":
         if step.kind != "sets" or not state.resting:
             return Outcome(state, note="not_resting")

@@ -35,6 +35,9 @@ WORST: dict[str, str] = {
 }
 TEXT_KEYS = (
     "reps_name",
+    "undo_button",
+    "undone",
+    "nothing_to_undo",
     "start_button",
     "next_button",
     "continue_button",

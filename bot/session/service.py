@@ -125,7 +125,7 @@ class SessionService:
     def step(self, row: SessionRow, event: Event) -> list[Reply]:
         """Apply one event: store it (atomically), schedule or cancel the rest timer, then answer."""
         outcome = transition(self.flow, row.plan.sets, row.state, event)
-        if outcome.state == row.state and outcome.logged is None:
+        if outcome.state == row.state and outcome.logged is None and outcome.unlogged is None:
             return self.note(row, outcome.note) if outcome.note else self.screen(row)
         now = self.coach.clock()
         change = self.change_for(event, outcome, now)
@@ -145,7 +145,7 @@ class SessionService:
         if outcome.rest == "end":
             rest_end = "skipped" if event.kind == "skip" else "done"
         due = now + timedelta(seconds=self.flow.rest_seconds) if outcome.rest == "start" else None
-        return Change(outcome.state, outcome.logged, due, rest_end, status, outcome.reason)
+        return Change(outcome.state, outcome.logged, outcome.unlogged, due, rest_end, status, outcome.reason)
 
     def after(self, row: SessionRow, change: Change) -> None:
         """Jobs follow the database: the row is written, now the timer."""

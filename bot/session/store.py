@@ -113,6 +113,7 @@ class Change:
 
     state: State
     logged: tuple[int, int] | None = None
+    unlogged: int | None = None  # delete this set's reps (an undo)
     rest_due: datetime | None = None  # start a rest for the set just logged
     rest_end: str = ""  # "done" or "skipped": close the pending rest
     status: str = ""  # "finished" or "cancelled" to end the session
@@ -192,6 +193,13 @@ class SessionStore:
                 self.db.execute(
                     "insert into sets (session_id, user_id, set_no, reps, logged_at) values (?, ?, ?, ?, ?)",
                     [row.id, row.user_id, set_no, reps, stamp(now)],
+                )
+            if change.unlogged is not None:
+                self.db.execute(
+                    "delete from sets where session_id = ? and set_no = ?", [row.id, change.unlogged]
+                )
+                self.db.execute(
+                    "delete from rests where session_id = ? and set_no = ?", [row.id, change.unlogged]
                 )
             if change.rest_end:
                 self.db.execute(

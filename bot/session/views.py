@@ -119,7 +119,8 @@ def screen(flow: Flow, row: SessionRow, sets: Sets, upcoming: str = "") -> list[
     title = bold(fill(step.title, filled))
     if step.kind == "sets":
         if row.state.resting:  # a number now is not logged: the rest comes first
-            body, rows, asks = fill(step.rest_text, filled), [[skip_rest_button(flow, row)]], None
+            undo = Button(flow.text("undo_button"), callback(row, "undo"), aside=True)
+            body, rows, asks = fill(step.rest_text, filled), [[skip_rest_button(flow, row), undo]], None
         else:
             body, rows, asks = fill(step.text, filled), reps_rows(flow, row), asks_reps(flow, row)
         return [Reply.make(f"{title}\n{escape(body)}", [*rows, anytime_row(flow, row, step)], asks)]

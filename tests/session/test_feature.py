@@ -283,3 +283,17 @@ def test_a_step_removed_from_the_yaml_restarts_the_walkthrough_keeping_sets(tmp_
     assert say(coach, "repeat")[0].text.startswith("Safety first")
     assert logged(coach) == [(1, 2)]
     assert SessionStore(coach.store.db).running(USER) is not None
+
+
+def test_undo_takes_back_the_reps_just_logged(tmp_path: Path) -> None:
+    coach = make_coach(tmp_path)
+    to_sets(coach)
+    rest = say(coach, "3")
+    assert "Undo" in labels(rest)
+    again = say(coach, "undo")
+    assert again[0].text.startswith("Undone") and "Set 1 of 2" in again[-1].text
+    assert logged(coach) == []
+    scheduler = coach.scheduler
+    assert isinstance(scheduler, RecordingScheduler) and not scheduler.timers, "the rest timer is cancelled"
+    say(coach, "2")
+    assert logged(coach) == [(1, 2)]
