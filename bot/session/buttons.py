@@ -42,8 +42,10 @@ def parse_callback(payload: str) -> Pressed | None:
 def button_event(action: str) -> Event | None:
     """Button actions: b<i> a step's button, a<i> an anytime button, r<n> reps, skip the rest, undo
     the reps just logged."""
-    if action in ("skip", "undo"):
-        return Event(action)
+    if action == "skip":
+        return Event("skip")
+    if action == "undo":
+        return Event("undo")
     head, tail = action[:1], action[1:]
     if not tail.isdigit() or len(tail) > 3:
         return None
