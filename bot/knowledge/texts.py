@@ -40,6 +40,14 @@ REQUIRED = (
     "forget_confirm",
     "forget_done",
     "forget_kept",
+    "spoken_on",
+    "spoken_off",
+    "spoken_state_on",
+    "spoken_state_off",
+    "spoken_usage",
+    "spoken_unavailable",
+    "button_spoken_on",
+    "button_spoken_off",
 )
 
 
