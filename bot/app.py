@@ -23,7 +23,10 @@ from bot.session.flow import Flow
 from bot.session.loader import load_flow
 from bot.storage.database import Store
 from bot.voice import feature as voice_feature
+from bot.voice import speaking
+from bot.voice import store as voice_store
 from bot.voice.pronunciations import load_pronunciations
+from bot.voice.speech import best_engine
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,13 @@ def build_coach(config: Config, *, clock: Clock = utcnow, scheduler: Scheduler |
     kb = knowledge.kb
     store = Store(
         config.db,
-        extra=[checkin_store.migrations, session_store.migrations, ledger.migrations, feed.migrations],
+        extra=[
+            checkin_store.migrations,
+            session_store.migrations,
+            ledger.migrations,
+            feed.migrations,
+            voice_store.migrations,
+        ],
     )
     index = Index(kb, vector_db=config.db)
     coach = Coach(
@@ -73,6 +82,7 @@ def build_coach(config: Config, *, clock: Clock = utcnow, scheduler: Scheduler |
     checkin_feature.register(coach, knowledge.checkins)
     account_feature.register(coach)
     broadcast_feature.register(coach)
+    speaking.register(coach, best_engine())  # /voice: spoken replies (engine loaded on first use)
     # Last: the voice feature's language model includes the buttons the others registered.
     voice_feature.register(coach, knowledge.pronunciations)
     return coach

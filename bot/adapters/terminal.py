@@ -3,22 +3,26 @@
 Buttons print numbered; typing the number or the label presses them. A button that stops, cancels
 or deletes gets no number (type its label), and where the bot asks for a number (reps, a soreness
 score) a typed number is that answer, never a button's index. Timers (rest, check-ins) print when
-due, because a reader thread feeds lines to the main loop, which waits on both.
+due, because a reader thread feeds lines to the main loop, which waits on both. With /voice on,
+each batch of replies is also saved as a voice note and printed as `[voice: PATH]`.
 """
 
 from __future__ import annotations
 
 import heapq
 import queue
+import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import TextIO
 
 from bot.app import build_coach
 from bot.config import Config
 from bot.core.coach import Coach, Incoming
 from bot.core.reply import Button, Reply
+from bot.voice.speaking import batch_text
 
 TERMINAL_USER = 1
 BANNER = "hamcoach chat: type a question, a command (/help) or a button's number. Ctrl-D quits."
@@ -55,13 +59,36 @@ class TerminalScheduler:
 class Terminal:
     """Shows replies and turns typed lines into messages or button presses."""
 
-    def __init__(self, coach: Coach, out: TextIO) -> None:
+    def __init__(self, coach: Coach, out: TextIO, voice_dir: Path | None = None) -> None:
         self.coach = coach
         self.out = out
         self.buttons: list[Button] = []  # every button on screen, for labels typed exactly
         self.numbered: list[Button] = []  # the ones a bare number presses
+        self.voice_dir = voice_dir  # made on the first voice note when not given
+        self.voice_notes = 0
 
-    def show(self, replies: Iterable[Reply]) -> None:
+    def answer(self, replies: Sequence[Reply]) -> None:
+        """Show a batch of replies, then its voice note if the user turned spoken replies on."""
+        self.show(replies)
+        self.speak(replies)
+
+    def speak(self, replies: Sequence[Reply]) -> None:
+        """Save the batch's voice note as a file and print `[voice: PATH]` (DESIGN.md's contract)."""
+        speaker = self.coach.speaker
+        if speaker is None or not replies or not speaker.wants(TERMINAL_USER):
+            return
+        note = speaker.speak(batch_text(replies))
+        if note is None:
+            return
+        if self.voice_dir is None:
+            self.voice_dir = Path(tempfile.mkdtemp(prefix="hamcoach-voice-"))
+        self.voice_notes += 1
+        path = self.voice_dir / f"voice-{self.voice_notes:04d}.ogg"
+        path.write_bytes(note)
+        self.out.write(f"[voice: {path}]\n\n")
+        self.out.flush()
+
+    def show(self, replies: Sequence[Reply]) -> None:
         for reply in replies:
             self.out.write(reply.text + "\n")
             if reply.buttons or reply.asks:
@@ -91,7 +118,7 @@ class Terminal:
 
     def fire_due(self, scheduler: TerminalScheduler) -> None:
         for name in scheduler.pop_due(self.coach.clock()):
-            self.show(o.reply for o in self.coach.fire(name) if o.chat_id == TERMINAL_USER)
+            self.answer([o.reply for o in self.coach.fire(name) if o.chat_id == TERMINAL_USER])
 
 
 def _read_lines(source: TextIO, lines: queue.Queue[str | None]) -> None:
@@ -121,6 +148,6 @@ def chat(config: Config, source: TextIO, out: TextIO) -> int:
         if line is None:
             break
         if line.strip():
-            term.show(coach.handle(term.to_incoming(line)))
+            term.answer(coach.handle(term.to_incoming(line)))
     coach.store.close()
     return 0

@@ -47,6 +47,14 @@ REQUIRED = (
     "confirm_no",
     "confirm_declined",
     "narrow",
+    "spoken_on",
+    "spoken_off",
+    "spoken_state_on",
+    "spoken_state_off",
+    "spoken_usage",
+    "spoken_unavailable",
+    "button_spoken_on",
+    "button_spoken_off",
 )
 
 

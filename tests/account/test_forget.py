@@ -12,7 +12,7 @@ from tests.support import USER, make_coach, press, say
 OTHER = 2002
 PER_USER_TABLES = (
     "users", "questions", "sessions", "sets", "rests", "checkins", "soreness", "user_settings",
-    "subscribers", "deliveries",
+    "subscribers", "deliveries", "voice_replies",
 )  # fmt: skip
 
 
@@ -21,8 +21,10 @@ def texts(replies: list[Reply]) -> str:
 
 
 def leave_traces(user: int, coach: Coach) -> None:
-    """A question, a started session, check-ins on with a time zone, a site-update subscription."""
+    """A question, a started session, check-ins on with a time zone, a site-update subscription,
+    spoken replies on."""
     say(coach, "why do my calves cramp?", user)
+    say(coach, "/voice on", user)
     say(coach, "/timezone Europe/Berlin", user)
     press(coach, "ci:optin", user)
     say(coach, "/subscribe", user)
@@ -35,7 +37,9 @@ def test_forget_deletes_every_features_rows_and_only_this_users(tmp_path: Path) 
         leave_traces(user, coach)
     db = coach.store.db
     kept = {t: db.table(t).count_where("user_id = ?", [OTHER]) for t in PER_USER_TABLES}
-    assert all(kept[t] for t in ("users", "questions", "sessions", "user_settings", "subscribers"))
+    assert all(
+        kept[t] for t in ("users", "questions", "sessions", "user_settings", "subscribers", "voice_replies")
+    )
 
     asked = say(coach, "/forget")
     assert "cannot be undone" in texts(asked)

@@ -10,8 +10,9 @@ from datetime import timedelta
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.adapters.telegram.send import send_replies
+from bot.adapters.telegram.send import send_replies, speak_replies
 from bot.core.coach import Coach, Heard, Incoming, Kind
+from bot.knowledge.texts import fill
 from bot.voice.audio import MAX_BYTES
 
 log = logging.getLogger(__name__)
@@ -26,8 +27,10 @@ async def _dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: Ki
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
-    incoming = Incoming(user.id, chat.id, kind, text, user.first_name or "")
-    await send_replies(context.bot, chat.id, coach_of(context).handle(incoming))
+    coach = coach_of(context)
+    replies = coach.handle(Incoming(user.id, chat.id, kind, text, user.first_name or ""))
+    await send_replies(context.bot, chat.id, replies)
+    await speak_replies(context.bot, coach.speaker, user.id, chat.id, replies)
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -73,7 +76,10 @@ async def on_voice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         data = bytes(await (await audio.get_file()).download_as_bytearray())
         heard = await asyncio.to_thread(coach.listen, data, coach.expected_phrases(chat.id))
     incoming = Incoming(user.id, chat.id, "voice", "", user.first_name or "")
-    await send_replies(context.bot, chat.id, coach.hear(incoming, heard))
+    replies = coach.hear(incoming, heard)
+    await send_replies(context.bot, chat.id, replies)
+    echo = fill(coach.kb.texts["voice_heard"], text=heard.text) if heard.text else ""
+    await speak_replies(context.bot, coach.speaker, user.id, chat.id, replies, skip=echo)
 
 
 async def on_unsupported(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

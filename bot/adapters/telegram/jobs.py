@@ -10,7 +10,8 @@ from typing import Any
 from telegram.ext import Application, ContextTypes, JobQueue
 
 from bot.adapters.telegram.handlers import coach_of
-from bot.adapters.telegram.send import send_reply
+from bot.adapters.telegram.send import send_reply, speak_replies
+from bot.core.reply import Reply
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +49,17 @@ async def fire(context: ContextTypes.DEFAULT_TYPE) -> None:
     job = context.job
     if job is None or job.name is None:
         return
-    for out in coach_of(context).fire(job.name):
+    coach = coach_of(context)
+    sent: dict[int, list[Reply]] = {}
+    for out in coach.fire(job.name):
         try:
             await send_reply(context.bot, out.chat_id, out.reply)
+            sent.setdefault(out.chat_id, []).append(out.reply)
         except Exception:
             log.exception("timer %s could not send to chat %s", job.name, out.chat_id)
+    for chat_id, replies in sent.items():
+        # Timers write to private chats, where the chat id is the user id.
+        await speak_replies(context.bot, coach.speaker, chat_id, chat_id, replies)
 
 
 def rebuild(app: Application) -> int:

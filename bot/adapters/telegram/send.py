@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot.core.coach import Speaker
 from bot.core.reply import Reply
+from bot.voice.speaking import batch_text
 
 log = logging.getLogger(__name__)
 
@@ -38,3 +41,22 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> Message:
 async def send_replies(bot: Bot, chat_id: int, replies: Iterable[Reply]) -> None:
     for reply in replies:
         await send_reply(bot, chat_id, reply)
+
+
+async def speak_replies(
+    bot: Bot, speaker: Speaker | None, user_id: int, chat_id: int, replies: Sequence[Reply], skip: str = ""
+) -> None:
+    """After a batch's text replies, one voice note saying them (leaving out `skip`), if the user
+    turned spoken replies on. Synthesis runs in a thread, so other chats are not held up; any failure
+    is logged and the conversation goes on in text, which has been sent already."""
+    if speaker is None or not replies or not speaker.wants(user_id):
+        return
+    text = batch_text(replies, skip)
+    if not text:
+        return
+    try:
+        note = await asyncio.to_thread(speaker.speak, text)
+        if note is not None:
+            await bot.send_voice(chat_id, note)
+    except Exception:  # the text is out already; a lost voice note must not look like a failed update
+        log.exception("could not send the spoken reply to chat %s", chat_id)
