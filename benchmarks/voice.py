@@ -50,7 +50,11 @@ YES = ["yes", "yeah", "yep", "ok", "sure"]
 NO = ["no", "nope", "not now"]
 GO = ["ok", "yes", "ready", "next", "go", "done", "carry on", "continue"]
 ANYTIME = ["Cramp", "Sharp pain", "stop", "pause"]
-REPS = [form for n in range(31) for form in (number_words(n), f"{number_words(n)} reps", f"i did {number_words(n)} reps")]
+REPS = [
+    form
+    for n in range(31)
+    for form in (number_words(n), f"{number_words(n)} reps", f"i did {number_words(n)} reps")
+]
 # what a chat expects at each kind of step: the buttons' labels, their synonyms, numbers in words
 STEPS: dict[str, list[str]] = {
     "safety": ["No, I'm fine", "Yes, I have an injury", *YES, *NO],
@@ -74,8 +78,19 @@ COMMANDS: list[tuple[str, str]] = [  # (step, what is said: exactly one of the s
     *[
         ("set", said)
         for said in (
-            "three reps", "five", "four", "i did three reps", "i did five reps", "zero", "eight",
-            "two reps", "skip", "stop", "Cramp", "Sharp pain", "pause",
+            "three reps",
+            "five",
+            "four",
+            "i did three reps",
+            "i did five reps",
+            "zero",
+            "eight",
+            "two reps",
+            "skip",
+            "stop",
+            "Cramp",
+            "Sharp pain",
+            "pause",
         )
     ],
     *[("rest", said) for said in ("skip rest", "next", "ready")],
@@ -132,11 +147,47 @@ def gym_noise(folder: Path, seconds: int = 60) -> np.ndarray:
     """A minute of gym at 16 kHz: ventilation rumble, chatter-band noise and plates clanking."""
     common = ["-n", "-r", str(RATE), "-c", "1", "-b", "16"]
     sox(*common, str(folder / "hum.wav"), "synth", str(seconds), "brownnoise", "vol", "0.5")
-    sox(*common, str(folder / "chatter.wav"), "synth", str(seconds), "pinknoise", "sinc", "300-3000", "vol", "0.3")
-    sox(*common, str(folder / "clank.wav"), "synth", "0.3", "pluck", "1180", "pluck", "1790", "fade", "q", "0",
-        "0.3", "0.28", "pad", "0", "1.4", "repeat", str(seconds // 2))
-    sox("-m", str(folder / "hum.wav"), str(folder / "chatter.wav"), str(folder / "clank.wav"),
-        str(folder / "gym.wav"), "trim", "0", str(seconds))
+    sox(
+        *common,
+        str(folder / "chatter.wav"),
+        "synth",
+        str(seconds),
+        "pinknoise",
+        "sinc",
+        "300-3000",
+        "vol",
+        "0.3",
+    )
+    sox(
+        *common,
+        str(folder / "clank.wav"),
+        "synth",
+        "0.3",
+        "pluck",
+        "1180",
+        "pluck",
+        "1790",
+        "fade",
+        "q",
+        "0",
+        "0.3",
+        "0.28",
+        "pad",
+        "0",
+        "1.4",
+        "repeat",
+        str(seconds // 2),
+    )
+    sox(
+        "-m",
+        str(folder / "hum.wav"),
+        str(folder / "chatter.wav"),
+        str(folder / "clank.wav"),
+        str(folder / "gym.wav"),
+        "trim",
+        "0",
+        str(seconds),
+    )
     return read16(folder / "gym.wav")
 
 
@@ -175,7 +226,16 @@ def render(folder: Path, text: str, voice: str, noise: np.ndarray | None, offset
         speech_rms = np.sqrt(np.mean(speech.astype(np.float64) ** 2))
         scale = speech_rms / (np.sqrt(np.mean(part**2)) * 10 ** (SNR_DB / 20))
         write16(folder / "noise.wav", np.clip(part * scale, -32768, 32767))
-        sox("-m", "-v", "1", str(folder / "raw.wav"), "-v", "1", str(folder / "noise.wav"), str(folder / "mix.wav"))
+        sox(
+            "-m",
+            "-v",
+            "1",
+            str(folder / "raw.wav"),
+            "-v",
+            "1",
+            str(folder / "noise.wav"),
+            str(folder / "mix.wav"),
+        )
         speech = read16(folder / "mix.wav")
     return to_ogg_opus(speech, RATE), len(speech) / RATE
 
@@ -184,16 +244,24 @@ def make_clips(folder: Path, voices: Iterable[str]) -> list[Clip]:
     noise = gym_noise(folder)
     clips: list[Clip] = []
     for voice in voices:
-        plan = [("command", said, STEPS[step], []) for step, said in COMMANDS]
+        plan: list[tuple[str, str, list[str], list[str]]] = [
+            ("command", said, STEPS[step], []) for step, said in COMMANDS
+        ]
         plan += [("question", q, [], k) for q, k in QUESTIONS]
         for kind, said, expected, keywords in plan:
             for condition in ("clean", "gym") if kind == "command" else ("gym",):
-                data, seconds = render(folder, said, voice, noise if condition == "gym" else None, 7919 * len(clips))
+                data, seconds = render(
+                    folder, said, voice, noise if condition == "gym" else None, 7919 * len(clips)
+                )
                 name = f"{len(clips):04d}.ogg"
                 (folder / name).write_bytes(data)
                 clips.append(Clip(name, voice, condition, kind, said, expected, keywords, seconds))
                 if kind == "question":  # the same note, sent while a set waits for a rep count
-                    clips.append(Clip(name, voice, condition, "question mid-step", said, STEPS["set"], keywords, seconds))
+                    clips.append(
+                        Clip(
+                            name, voice, condition, "question mid-step", said, STEPS["set"], keywords, seconds
+                        )
+                    )
     return clips
 
 
@@ -242,7 +310,9 @@ def share(rows: list[bool]) -> str:
     return f"{sum(rows)}/{len(rows)} {100 * sum(rows) / max(len(rows), 1):.1f}%"
 
 
-def report(clips: list[Clip], results: dict[str, list[dict[str, str]]], totals: dict[str, dict[str, float]]) -> None:
+def report(
+    clips: list[Clip], results: dict[str, list[dict[str, str]]], totals: dict[str, dict[str, float]]
+) -> None:
     audio = sum(c.seconds for c in clips)
     lines: list[tuple[str, list[str]]] = []
 
@@ -274,14 +344,21 @@ def report(clips: list[Clip], results: dict[str, list[dict[str, str]]], totals: 
 def misses(clips: list[Clip], results: dict[str, list[dict[str, str]]], backend: str) -> None:
     for clip, result in zip(clips, results[backend], strict=True):
         if clip.kind == "command" and plain(result["choice"]) != plain(clip.said):
-            print(f"  miss {clip.voice}/{clip.noise}: {clip.said!r} -> {result['choice']!r} ({result['text']!r})")
+            heard = f"{result['choice']!r} ({result['text']!r})"
+            print(f"  miss {clip.voice}/{clip.noise}: {clip.said!r} -> {heard}")
         elif clip.kind != "command" and (result["choice"] or not kept(result["text"], clip.keywords)):
-            print(f"  miss {clip.kind} {clip.voice}: {clip.said!r} -> {result['text']!r} {result['choice']!r}")
+            print(
+                f"  miss {clip.kind} {clip.voice}: {clip.said!r} -> {result['text']!r} {result['choice']!r}"
+            )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--voices", default=",".join(VOICES), help="comma-separated, of: " + ", ".join(VOICES))
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--voices", default=",".join(VOICES), help="comma-separated, of: " + ", ".join(VOICES)
+    )
     parser.add_argument("--backends", default=",".join(BACKENDS))
     parser.add_argument("--keep", type=Path, help="make the clips here (or reuse them if already there)")
     parser.add_argument("--misses", action="store_true", help="list what each backend got wrong")

@@ -9,6 +9,7 @@ recognition).
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ import numpy as np
 from bot.voice.audio import SAMPLE_RATE, decode, has_speech
 from bot.voice.phrases import closest
 
+log = logging.getLogger(__name__)
 BACKENDS = ("whisper", "pocketsphinx")
 
 
@@ -67,7 +69,10 @@ class Ears:
         max_seconds: float,
         backend: str = "whisper",
         prompt: str = "",
+        fallback: bool = False,
     ) -> None:
+        """`fallback`: if Whisper cannot load (weights missing or not the ones expected), log why and
+        use pocketsphinx instead of failing every note; without it, raise ModelMismatch."""
         if backend not in BACKENDS:
             raise ValueError(f"unknown voice backend {backend!r} (use {' or '.join(BACKENDS)})")
         self.sentences = sentences
@@ -75,6 +80,7 @@ class Ears:
         self.max_seconds = max_seconds
         self.backend = backend
         self.prompt = prompt
+        self.fallback = fallback
         self._recogniser: Backend | None = None
         self._building = threading.Lock()
 
@@ -96,8 +102,18 @@ class Ears:
             return self._recogniser
         with self._building:
             if self._recogniser is None:
-                if self.backend == "whisper":
-                    self._recogniser = WhisperBackend(self.prompt)
-                else:
-                    self._recogniser = SphinxBackend(self.sentences, self.pronunciations)
+                self._recogniser = self._build()
             return self._recogniser
+
+    def _build(self) -> Backend:
+        if self.backend == "whisper":
+            from bot.voice.whisper import ModelMismatch
+
+            try:
+                return WhisperBackend(self.prompt)
+            except ModelMismatch as exc:
+                if not self.fallback:
+                    raise
+                log.error("voice notes fall back to pocketsphinx: %s", exc)
+                self.backend = "pocketsphinx"
+        return SphinxBackend(self.sentences, self.pronunciations)

@@ -111,9 +111,14 @@ class Whisper:
     decoded at once without a lock of ours."""
 
     def __init__(self, prompt: str = "", threads: int = 2, workers: int = 2) -> None:
-        from faster_whisper import WhisperModel
-        from faster_whisper.tokenizer import Tokenizer
-
+        try:
+            from faster_whisper import WhisperModel
+            from faster_whisper.tokenizer import Tokenizer
+        except ImportError as exc:
+            raise ModelMismatch(
+                "faster-whisper is not installed: pip install -e . installs it, or set "
+                "HAMCOACH_VOICE_BACKEND=pocketsphinx"
+            ) from exc
         folder = model_folder()
         verify(folder)
         model = WhisperModel(
@@ -220,7 +225,9 @@ class Whisper:
         )
         out = []
         for prefix, result in zip(prefixes, results, strict=True):
-            logits = np.array(result.logits[0]).astype(np.float64)[: len(prefix) + 1] if result.logits else None
+            logits = (
+                np.array(result.logits[0]).astype(np.float64)[: len(prefix) + 1] if result.logits else None
+            )
             if logits is None or len(logits) < len(prefix) + 1:
                 raise RuntimeError("CTranslate2 returned fewer logits than forced tokens: check its version")
             top = logits.max(axis=1, keepdims=True)
@@ -231,6 +238,4 @@ class Whisper:
         """log P(tokens, then the end | audio) for each token sequence, in one batch."""
         eot = self.tokenizer.eot
         rows = self.logprobs(memory, texts)
-        return [
-            float(r[np.arange(len(t) + 1), [*t, eot]].sum()) for t, r in zip(texts, rows, strict=True)
-        ]
+        return [float(r[np.arange(len(t) + 1), [*t, eot]].sum()) for t, r in zip(texts, rows, strict=True)]
