@@ -16,7 +16,7 @@ from rapidfuzz import fuzz, process
 from bot.core.numbers import SPOKEN
 
 TENS = {2: "twenty", 3: "thirty", 4: "forty", 5: "fifty", 6: "sixty", 7: "seventy", 8: "eighty", 9: "ninety"}
-_NUMBER = re.compile(r"(?<![\w.])(\d{1,2})(?![\w.]|\.\d)")
+_NUMBER = re.compile(r"(?<![\w.:])(\d{1,2})(?![\w:]|\.\d)")
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")
 # how a recogniser may spell a word differently from the phrase list
 SAME = {"okay": "ok", "alright": "all right"}

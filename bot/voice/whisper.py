@@ -156,14 +156,16 @@ class Whisper:
         view = ctranslate2.StorageView.from_array(np.ascontiguousarray(mel[None], dtype=np.float32))
         return np.array(self.model.encode(view, to_cpu=True))
 
-    def decode(self, encoded: np.ndarray, samples: int) -> str:
-        """The free transcript (beam search; length capped by the audio's, so noise cannot ramble)."""
+    def decode(self, encoded: np.ndarray, samples: int, start: list[int] | None = None) -> str:
+        """The free transcript (beam search; length capped by the audio's, so noise cannot ramble),
+        after the knowledge prompt unless `start` says otherwise."""
         import ctranslate2
 
-        limit = len(self.start) + 12 + int(8 * samples / SAMPLE_RATE)
+        start = start or self.start
+        limit = len(start) + 12 + int(8 * samples / SAMPLE_RATE)
         [result] = self.model.generate(
             ctranslate2.StorageView.from_array(encoded),
-            [self.start],
+            [start],
             beam_size=3,
             max_length=min(limit, 448),
             suppress_blank=True,
@@ -171,8 +173,10 @@ class Whisper:
         return self.tokenizer.decode([t for t in result.sequences_ids[0] if t < self.tokenizer.eot])
 
     def rescore(self, encoded: np.ndarray, samples: int, text: str, expected: Sequence[str]) -> Scored:
-        """Score the expected replies and the free transcript under forced decoding; keep the best reply
-        if it trails the transcript by less than CHOICE_MARGIN."""
+        """Score the expected replies and a free transcript under forced decoding, all after the bare
+        start tokens; keep the best reply if it trails the transcript by less than its margin. The
+        free transcript compared is decoded after the bare start too: one written after the prompt
+        ("Sartorius" for "soreness") scores badly without it, and a reply would win unfairly."""
         keep = min(encoded.shape[1], math.ceil(samples / FRAMES_PER_POSITION) + MARGIN_POSITIONS)
         memory = np.ascontiguousarray(encoded[:, :keep])
         options: dict[tuple[int, ...], str] = {}
@@ -182,10 +186,11 @@ class Whisper:
         if not options:
             return Scored(text, "")
         candidates = self.shortlist(memory, list(options))
-        free = [tuple(self.tokenizer.encode(" " + text.strip()))] if text.strip() else []
+        reference = self.decode(encoded, samples, self.bare).strip()
+        free = [tuple(self.tokenizer.encode(" " + reference))] if reference else []
         scores = self.forced(memory, [*free, *candidates])
         free_score = scores.pop(0) if free else -math.inf
-        said = len(plain(text).split())
+        said = max(len(plain(reference).split()), len(plain(text).split()))
         fits = [
             (score, options[c])
             for c, score in zip(candidates, scores, strict=True)
@@ -225,9 +230,7 @@ class Whisper:
         )
         out = []
         for prefix, result in zip(prefixes, results, strict=True):
-            logits = (
-                np.array(result.logits[0]).astype(np.float64)[: len(prefix) + 1] if result.logits else None
-            )
+            logits = np.asarray(result.logits[0])[: len(prefix) + 1] if result.logits else None
             if logits is None or len(logits) < len(prefix) + 1:
                 raise RuntimeError("CTranslate2 returned fewer logits than forced tokens: check its version")
             top = logits.max(axis=1, keepdims=True)
