@@ -36,7 +36,7 @@ from bot.app import load_all
 from bot.config import Config, ConfigError
 from bot.knowledge.base import MESSAGE_LIMIT, KnowledgeBase, load_knowledge
 from bot.knowledge.yamlfile import KnowledgeError
-from bot.voice.feature import sentences
+from bot.voice.feature import make_ears
 from bot.voice.pronunciations import load_pronunciations
 
 if TYPE_CHECKING:
@@ -59,7 +59,12 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--voice", type=Path, metavar="FILE", help="ask what a voice note (any audio file) says")
     hear = sub.add_parser("transcribe", help="what a voice note (any audio file) says")
     hear.add_argument("file", type=Path, help="the audio file (OGG/Opus voice notes, WAV, MP3, ...)")
-    hear.add_argument("--json", action="store_true", help='print {"text", "seconds", "backend"}')
+    hear.add_argument("--json", action="store_true", help='print {"text", "seconds", "backend", "choice"}')
+    hear.add_argument(
+        "--expect",
+        metavar='"A|B|C"',
+        help="the replies a chat is waiting for: decode as the bot does then, and say which one it was",
+    )
     check = sub.add_parser("check", help="validate a knowledge folder; exit 1 with file:line problems")
     check.add_argument("dir", nargs="?", type=Path, help="folder to check (default: the configured one)")
     vectors = sub.add_parser(
@@ -107,29 +112,36 @@ def cmd_ask(
     return 0
 
 
-def _transcribe(config: Config, kb: KnowledgeBase, path: Path) -> Transcript | None:
+def _transcribe(
+    config: Config, kb: KnowledgeBase, path: Path, expected: Sequence[str] = ()
+) -> Transcript | None:
     """What an audio file says, or None after telling stderr why it cannot be used."""
     from bot.voice.audio import VoiceError
-    from bot.voice.recogniser import Ears
+    from bot.voice.whisper import ModelMismatch
 
-    ears = Ears(sentences(kb), load_pronunciations(config.knowledge), config.voice_max_seconds)
+    ears = make_ears(kb, load_pronunciations(config.knowledge), config, fallback=False)
     try:
-        return ears.hear(path.read_bytes())
+        return ears.hear(path.read_bytes(), expected)
     except OSError as exc:
         print(f"hamcoach: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
     except VoiceError as exc:
         why = f"longer than {config.voice_max_seconds:g} s" if exc.reason == "too_long" else str(exc)
         print(f"hamcoach: cannot use {path} as a voice note: {why}", file=sys.stderr)
+    except ModelMismatch as exc:
+        print(f"hamcoach: {exc}", file=sys.stderr)
     return None
 
 
-def cmd_transcribe(config: Config, path: Path, as_json: bool) -> int:
-    """`transcribe FILE [--json]`: the words, or DESIGN.md's {"text", "seconds", "backend"}."""
-    transcript = _transcribe(config, load_knowledge(config.knowledge), path)
+def cmd_transcribe(config: Config, path: Path, as_json: bool, expect: str | None = None) -> int:
+    """`transcribe FILE [--json] [--expect "a|b"]`: the words, or DESIGN.md's {"text", "seconds",
+    "backend", "choice"}; choice is the expected reply the note said, null for none."""
+    expected = [p.strip() for p in (expect or "").split("|") if p.strip()]
+    transcript = _transcribe(config, load_knowledge(config.knowledge), path, expected)
     if transcript is None:
         return 1
     if as_json:
-        print(json.dumps(dataclasses.asdict(transcript), ensure_ascii=False))
+        out = dataclasses.asdict(transcript) | {"choice": transcript.choice or None}
+        print(json.dumps(out, ensure_ascii=False))
     else:
         print(transcript.text)
     return 0
@@ -255,7 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 2
             return cmd_ask(config, args.question, args.json, sys.stdin)
         if args.command == "transcribe":
-            return cmd_transcribe(config, args.file, args.json)
+            return cmd_transcribe(config, args.file, args.json, args.expect)
         if args.command == "status":
             return cmd_status(config, args.json)
         if args.command == "unanswered":

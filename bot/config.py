@@ -54,6 +54,13 @@ def log_level(name: str, raw: str) -> str:
     return level
 
 
+def voice_backend(name: str, raw: str) -> str:
+    backend = raw.lower()
+    if backend not in {"whisper", "pocketsphinx"}:
+        raise ConfigError(f"{name} must be whisper or pocketsphinx, not {raw!r}")
+    return backend
+
+
 def http_url(name: str, raw: str) -> str:
     if raw and not raw.startswith(("http://", "https://")):
         raise ConfigError(f"{name} must start with http:// or https://, not {raw!r}")
@@ -159,6 +166,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Longest voice note transcribed, in seconds.",
     ),
     Setting(
+        "HAMCOACH_VOICE_BACKEND",
+        "voice_backend",
+        "whisper",
+        voice_backend,
+        "Speech recogniser: whisper (Whisper tiny.en) or pocketsphinx (smaller, less accurate).",
+    ),
+    Setting(
         "HAMCOACH_WEBHOOK_URL",
         "webhook_url",
         "",
@@ -197,6 +211,7 @@ class Config:
     broadcast_rate: float
     checkin_grace_hours: float
     voice_max_seconds: float
+    voice_backend: str
     webhook_url: str
     webhook_secret: str
     webhook_listen: tuple[str, int]

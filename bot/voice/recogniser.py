@@ -1,121 +1,119 @@
-"""Voice notes to text, with no Telegram in it: decode (audio.py), then recognise with pocketsphinx's
-bundled US English acoustic model.
+"""Voice notes to text, with no Telegram in it: decode (audio.py), check there is speech, then recognise
+with the configured backend: Whisper tiny.en (whisper.py, the default) or pocketsphinx (sphinx.py, the
+fallback). Both take the replies the chat expects, and say which one the note picked.
 
-Why a language model of our own: pocketsphinx's general English one heard "why do my calves cramp" as
-"why do" and "where do my hips go" as "where do you go". One built at start-up from the knowledge's
-own sentences (titles, example questions, messages, near misses, button labels) expects the words
-people say to this bot. Words the pronouncing dictionary lacks ("nordics", "doms", "glutes") are
-spelled in bot/knowledge/data/pronunciations.yaml; any other unknown word is left out of the model.
+The backend is built on the first voice note, once per process, so a bot that never gets one never pays
+for it; after that notes from different chats are recognised at the same time (no lock of ours around
+recognition).
 """
 
 from __future__ import annotations
 
-import io
 import logging
-import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Protocol
 
 import numpy as np
-from pocketsphinx import Decoder, get_model_path
-from pocketsphinx.lm import ArpaBoLM
 
-from bot.core.textnorm import words
 from bot.voice.audio import SAMPLE_RATE, decode, has_speech
+from bot.voice.phrases import closest
 
 log = logging.getLogger(__name__)
-
-BACKEND = "pocketsphinx"
-MODELS = Path(get_model_path()) / "en-us"
-ACOUSTIC = MODELS / "en-us"
-DICTIONARY = MODELS / "cmudict-en-us.dict"
+BACKENDS = ("whisper", "pocketsphinx")
 
 
 @dataclass(frozen=True)
 class Transcript:
     text: str
     seconds: float
-    backend: str = BACKEND
+    backend: str
+    choice: str = ""  # the expected phrase the note said, or ""
 
 
-def utterance(decoder: Decoder, samples: np.ndarray) -> str:
-    """The words a pocketsphinx decoder hears in one utterance, spaced once."""
-    decoder.start_utt()
-    decoder.process_raw(samples.astype(np.int16).tobytes(), full_utt=True)
-    decoder.end_utt()
-    hypothesis = decoder.hyp()
-    return " ".join((hypothesis.hypstr if hypothesis else "").split())
+class Backend(Protocol):
+    def transcribe(self, samples: np.ndarray, expected: Sequence[str] = ()) -> tuple[str, str]: ...
 
 
-def known_words() -> frozenset[str]:
-    """Every word of the pronouncing dictionary bundled with pocketsphinx."""
-    with DICTIONARY.open(encoding="utf-8") as lines:
-        return frozenset(line.split(" ", 1)[0].split("(", 1)[0] for line in lines if line.strip())
+class WhisperBackend:
+    """Whisper with a prompt of the knowledge's own words, so "DOMS" and "nordics" are spelled ours."""
+
+    def __init__(self, prompt: str) -> None:
+        from bot.voice.whisper import Whisper
+
+        self.whisper = Whisper(prompt)
+
+    def transcribe(self, samples: np.ndarray, expected: Sequence[str] = ()) -> tuple[str, str]:
+        scored = self.whisper.transcribe(samples, expected)
+        return scored.text, scored.choice
 
 
-def language_model(sentences: Iterable[str], vocabulary: frozenset[str]) -> str:
-    """An ARPA trigram model (pocketsphinx's own builder) of the sentences, unknown words left out."""
-    lines = []
-    for sentence in sentences:
-        kept = [w for w in words(sentence) if w in vocabulary]
-        if kept:
-            lines.append(" ".join(kept))
-    if not lines:
-        raise ValueError("no sentence has a word the recogniser knows")
-    model = ArpaBoLM(text="\n".join(lines), add_start=True)
-    model.compute()
-    out = io.StringIO()
-    model.write(out)
-    return out.getvalue()
+class SphinxBackend:
+    def __init__(self, sentences: list[str], pronunciations: dict[str, str]) -> None:
+        from bot.voice.sphinx import Sphinx
 
+        self.sphinx = Sphinx(sentences, pronunciations)
 
-class Recogniser:
-    """One pocketsphinx decoder over the knowledge's language model (under a second to build); a lock
-    keeps one utterance at a time, since a decoder is not thread-safe."""
-
-    def __init__(self, sentences: Iterable[str], pronunciations: dict[str, str]) -> None:
-        known = known_words()
-        extra = {word: phones for word, phones in pronunciations.items() if word not in known}
-        arpa = language_model(sentences, known | frozenset(extra))
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "knowledge.arpa"
-            path.write_text(arpa, encoding="utf-8")
-            self.decoder = Decoder(
-                hmm=str(ACOUSTIC), dict=str(DICTIONARY), samprate=SAMPLE_RATE, loglevel="FATAL", lm=False
-            )
-            for word, phones in extra.items():  # a dictionary word keeps the dictionary's phones
-                self.decoder.add_word(word, phones, True)
-            self.decoder.add_lm_file("knowledge", str(path))
-            self.decoder.activate_search("knowledge")
-        self.lock = threading.Lock()
-
-    def transcribe(self, samples: np.ndarray) -> Transcript:
-        with self.lock:
-            text = utterance(self.decoder, samples)
-        return Transcript(text, round(len(samples) / SAMPLE_RATE, 2))
+    def transcribe(self, samples: np.ndarray, expected: Sequence[str] = ()) -> tuple[str, str]:
+        return self.sphinx.transcribe(samples, expected)
 
 
 class Ears:
-    """Decode, then recognise; the recogniser is built on the first voice note, so a bot that never
-    gets one never pays for it."""
+    """Decode, check for speech, recognise in the context of the expected replies."""
 
-    def __init__(self, sentences: list[str], pronunciations: dict[str, str], max_seconds: float) -> None:
+    def __init__(
+        self,
+        sentences: list[str],
+        pronunciations: dict[str, str],
+        max_seconds: float,
+        backend: str = "whisper",
+        prompt: str = "",
+        fallback: bool = False,
+    ) -> None:
+        """`fallback`: if Whisper cannot load (weights missing or not the ones expected), log why and
+        use pocketsphinx instead of failing every note; without it, raise ModelMismatch."""
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown voice backend {backend!r} (use {' or '.join(BACKENDS)})")
         self.sentences = sentences
         self.pronunciations = pronunciations
         self.max_seconds = max_seconds
-        self._recogniser: Recogniser | None = None
+        self.backend = backend
+        self.prompt = prompt
+        self.fallback = fallback
+        self._recogniser: Backend | None = None
         self._building = threading.Lock()
 
-    def hear(self, audio: bytes) -> Transcript:
+    def hear(self, audio: bytes, expected: Sequence[str] = ()) -> Transcript:
+        """What the audio says; with `expected`, also which of those replies it is ("" for none, and
+        then `text` is the open transcript). VoiceError for audio we cannot use."""
         samples = decode(audio, self.max_seconds)
+        seconds = round(len(samples) / SAMPLE_RATE, 2)
         if not has_speech(samples):
-            return Transcript("", round(len(samples) / SAMPLE_RATE, 2))
-        return self.recogniser().transcribe(samples)
+            return Transcript("", seconds, self.backend)
+        text, choice = self.recogniser().transcribe(samples, tuple(expected))
+        if expected and not choice:
+            choice = closest(text, expected)
+        return Transcript(choice or text, seconds, self.backend, choice)
 
-    def recogniser(self) -> Recogniser:
+    def recogniser(self) -> Backend:
+        """The backend, built by the first caller while any others wait for it."""
+        if self._recogniser is not None:
+            return self._recogniser
         with self._building:
             if self._recogniser is None:
-                self._recogniser = Recogniser(self.sentences, self.pronunciations)
+                self._recogniser = self._build()
             return self._recogniser
+
+    def _build(self) -> Backend:
+        if self.backend == "whisper":
+            from bot.voice.whisper import ModelMismatch
+
+            try:
+                return WhisperBackend(self.prompt)
+            except ModelMismatch as exc:
+                if not self.fallback:
+                    raise
+                log.error("voice notes fall back to pocketsphinx: %s", exc)
+                self.backend = "pocketsphinx"
+        return SphinxBackend(self.sentences, self.pronunciations)
