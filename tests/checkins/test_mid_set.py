@@ -8,22 +8,29 @@ from pathlib import Path
 import pytest
 
 from bot.checkins.scores import score_in
+from bot.core.coach import Coach, Outgoing
 from bot.session.store import SessionStore
 from tests.support import USER, FakeClock, make_coach, say
 
 TO_SETS = ("/session", "no", "yes", "ok", "ok", "ok", "ok")
 
 
-def test_a_check_in_mid_set_takes_the_next_number_as_the_score(tmp_path: Path) -> None:
+def checkin_due(tmp_path: Path, *, mid_set: bool) -> tuple[Coach, list[Outgoing]]:
+    """A finished session with check-ins on, 25 hours later (in the sets of a new session if
+    `mid_set`), and the check-in that is due fired."""
     clock = FakeClock()
     coach = make_coach(tmp_path, clock)
     for word in (*TO_SETS, "3", "skip", "4", "check in", "UTC"):
         say(coach, word)
     clock.advance(hours=25)
-    for word in TO_SETS:
+    for word in TO_SETS if mid_set else ():
         say(coach, word)
     [due] = [d for d in coach.pending_timers() if d.name.startswith("ci:") and d.when <= clock()]
-    [asked] = coach.fire(due.name)
+    return coach, coach.fire(due.name)
+
+
+def test_a_check_in_mid_set_takes_the_next_number_as_the_score(tmp_path: Path) -> None:
+    coach, [asked] = checkin_due(tmp_path, mid_set=True)
     assert "sore" in asked.reply.text.lower()
     taken = say(coach, "4")
     assert "Taken as your soreness score: 4 (not as your reps for set 1)" in taken[0].text
@@ -38,13 +45,7 @@ def test_a_check_in_mid_set_takes_the_next_number_as_the_score(tmp_path: Path) -
 
 
 def test_a_red_flag_reply_keeps_its_score_and_says_so(tmp_path: Path) -> None:
-    clock = FakeClock()
-    coach = make_coach(tmp_path, clock)
-    for word in (*TO_SETS, "3", "skip", "4", "check in", "UTC"):
-        say(coach, word)
-    clock.advance(hours=25)
-    [due] = [d for d in coach.pending_timers() if d.name.startswith("ci:") and d.when <= clock()]
-    coach.fire(due.name)
+    coach, _asked = checkin_due(tmp_path, mid_set=False)
     replies = say(coach, "it's a 6 but I have sharp pain and swelling")
     text = "\n".join(r.text for r in replies)
     assert "clinician" in text and "I noted your soreness score too: 6/10" in text
