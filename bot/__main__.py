@@ -9,6 +9,8 @@ hamcoach vectors knowledge/   store the example questions' vectors after editing
 hamcoach status --json
 hamcoach run                  connect to Telegram (TELEGRAM_BOT_TOKEN)
 hamcoach broadcast "TEXT"     send a site update to every subscriber (--resume finishes one)
+hamcoach health               exit 0 when the database opens, the knowledge loads and the bot is in touch
+hamcoach backup PATH          a consistent copy of the database, while the bot runs
 """
 
 from __future__ import annotations
@@ -82,6 +84,10 @@ def _parser() -> argparse.ArgumentParser:
     cast.add_argument("text", nargs="?", help="the update (Telegram HTML: b, i, u, s, a, code, pre)")
     cast.add_argument("--resume", action="store_true", help="finish unfinished broadcasts")
     cast.add_argument("--json", action="store_true", help="print each report as one JSON object")
+    health = sub.add_parser("health", help="exit 0 when the database, the knowledge and the bot are fine")
+    health.add_argument("--json", action="store_true", help='print {"ok", "problems", "heartbeat"}')
+    copy = sub.add_parser("backup", help="copy the database (SQLite online backup), even while the bot runs")
+    copy.add_argument("path", type=Path, help="where the copy goes (replaced if it exists)")
     return parser
 
 
@@ -239,6 +245,45 @@ def cmd_unanswered(config: Config, limit: int, as_yaml: bool = False) -> int:
     return 0
 
 
+def cmd_health(config: Config, as_json: bool) -> int:
+    """Docker's HEALTHCHECK: the database opens (read-only), the knowledge loads, the bot polled lately."""
+    from bot.storage.health import judge
+
+    health = judge(config.db, config.health_max_seconds)
+    try:
+        load_all(config.knowledge)
+    except KnowledgeError as exc:
+        health.problems.append(
+            f"knowledge {config.knowledge}: {len(exc.problems)} problem(s), first: "
+            f"{exc.problems[0] if exc.problems else '?'}"
+        )
+    if as_json:
+        print(json.dumps(health.as_dict()))
+    else:
+        for problem in health.problems:
+            print(f"hamcoach: {problem}", file=sys.stderr)
+        print("ok" if health.ok else "unhealthy", ", ".join(f"{k} {v[:19]}" for k, v in health.beats.items()))
+    return 0 if health.ok else 1
+
+
+def cmd_backup(config: Config, target: Path) -> int:
+    import sqlite3
+
+    from bot.storage.health import backup
+
+    try:
+        counts = backup(config.db, target)
+    except (OSError, sqlite3.Error) as exc:
+        print(f"hamcoach: cannot back up {config.db} to {target}: {exc}", file=sys.stderr)
+        return 1
+    shown = ", ".join(f"{t} {n}" for t, n in counts.items() if t in BACKUP_SHOWN)
+    print(f"{target}: integrity ok; {shown}")
+    return 0
+
+
+BACKUP_SHOWN = ("users", "sessions", "sets", "checkins", "subscribers", "deliveries", "questions")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -280,6 +325,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.adapters.telegram.app import run
 
             return run(config)
+        if args.command == "health":
+            return cmd_health(config, args.json)
+        if args.command == "backup":
+            return cmd_backup(config, args.path)
         if args.command == "broadcast":
             from bot.adapters.telegram.broadcasting import cli
 

@@ -193,6 +193,13 @@ SETTINGS: tuple[Setting, ...] = (
         host_port,
         "host:port the webhook server listens on.",
     ),
+    Setting(
+        "HAMCOACH_HEALTH_MAX_SECONDS",
+        "health_max_seconds",
+        "120",
+        positive,
+        "`hamcoach health` fails when the bot has not heard from Telegram for longer than this.",
+    ),
 )
 
 
@@ -215,6 +222,7 @@ class Config:
     webhook_url: str
     webhook_secret: str
     webhook_listen: tuple[str, int]
+    health_max_seconds: float
 
     def __repr__(self) -> str:
         hidden = {"token", "webhook_secret"}

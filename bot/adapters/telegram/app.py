@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
-from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
 from telegram.ext import (
@@ -16,7 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.adapters.telegram import broadcasting, handlers
+from bot.adapters.telegram import broadcasting, handlers, lifecycle
 from bot.adapters.telegram.jobs import rebuild
 from bot.adapters.telegram.ordering import PerChatUpdateProcessor
 from bot.app import build_coach
@@ -43,6 +41,7 @@ def build_application(
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
     if concurrent_updates:  # chats in parallel, each chat's updates in order (benchmarks/session.py)
         builder = builder.concurrent_updates(PerChatUpdateProcessor())
+    builder, heartbeat = lifecycle.configure(builder, config)  # getUpdates heartbeat, shutdown hooks
     app = builder.post_init(_post_init).build()
     assert app.job_queue is not None, "install python-telegram-bot[job-queue]"
     # `bc:<id>` timers run the async broadcast fan-out; every other timer runs the core's handler.
@@ -55,6 +54,7 @@ def build_application(
     app.add_handler(MessageHandler(message & (filters.VOICE | filters.AUDIO), handlers.on_voice))
     app.add_handler(MessageHandler(message, handlers.on_unsupported))
     app.add_error_handler(handlers.on_error)
+    lifecycle.install(app, heartbeat)  # heartbeat rows, admin alerts
     return app
 
 
@@ -66,31 +66,15 @@ async def _post_init(app: Application) -> None:
     broadcasting.start(app)
 
 
-def webhook_options(config: Config) -> dict[str, Any]:
-    """What `run_webhook` (and, in tests, `Updater.start_webhook`) gets: listen where the reverse proxy
-    forwards to, on the public URL's path, and accept only calls carrying the secret (PTB answers others
-    with 403)."""
-    host, port = config.webhook_listen
-    return {
-        "listen": host,
-        "port": port,
-        "url_path": urlsplit(config.webhook_url).path.lstrip("/"),
-        "webhook_url": config.webhook_url,
-        "secret_token": config.webhook_secret,
-        "allowed_updates": Update.ALL_TYPES,
-    }
-
-
 def run(config: Config) -> int:
-    """Long polling, or a webhook when HAMCOACH_WEBHOOK_URL is set, until Ctrl-C."""
+    """Long polling, or a webhook when HAMCOACH_WEBHOOK_URL is set, until Ctrl-C or SIGTERM."""
     if not config.token:
         print("hamcoach: set TELEGRAM_BOT_TOKEN (from @BotFather) to run the bot", flush=True)
         return 2
     app = build_application(config)
     log.info("starting %r", config)
     if config.webhook_url:
-        app.run_webhook(**webhook_options(config))
-    else:
+        lifecycle.run_webhook(app, config)  # with /healthz; stops cleanly on SIGTERM
+    else:  # PTB stops cleanly on SIGINT/SIGTERM; the database closes in post_shutdown
         app.run_polling(allowed_updates=Update.ALL_TYPES)
-    app.bot_data["coach"].store.close()
     return 0

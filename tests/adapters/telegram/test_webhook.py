@@ -1,5 +1,5 @@
-"""Webhook mode: the settings are checked, and the real python-telegram-bot webhook server takes an
-update only when Telegram's secret header is right."""
+"""Webhook mode: the settings are checked, and the bot's webhook server (bot/adapters/telegram/lifecycle.py)
+takes an update only when Telegram's secret header is right, and answers /healthz on the same port."""
 
 from __future__ import annotations
 
@@ -11,10 +11,13 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.adapters.telegram.app import build_application, webhook_options
+from bot.adapters.telegram.app import build_application
+from bot.adapters.telegram.lifecycle import close_webhook, open_webhook
 from bot.config import Config, ConfigError
 from tests.fakebot.server import FakeBotApi
 from tests.support import USER, make_config
+
+SECRET = {"X-Telegram-Bot-Api-Secret-Token": "s3cret_-x"}
 
 
 def free_port() -> int:
@@ -60,11 +63,12 @@ async def test_webhook_takes_updates_only_with_the_secret(fake_api: FakeBotApi, 
         webhook_listen=("127.0.0.1", port),
     )
     app = build_application(config, base_file_url=fake_api.base_file_url)
+    assert app.updater is None, "webhook mode takes updates through our own server"
     async with app:
-        assert app.post_init is not None and app.updater is not None
+        assert app.post_init is not None
         await app.post_init(app)
         await app.start()
-        await app.updater.start_webhook(**webhook_options(config))
+        server = await open_webhook(app, config)
         try:
             assert fake_api.webhook_url == config.webhook_url, "setWebhook told Telegram the URL"
             url = f"http://127.0.0.1:{port}/hamcoach/hook"
@@ -81,7 +85,14 @@ async def test_webhook_takes_updates_only_with_the_secret(fake_api: FakeBotApi, 
             assert await post("s3cret_-x") == 200
             [answer] = await fake_api.wait_for_messages_async(USER, 1)
             assert "toes" in answer["text"].lower()
+            async with httpx.AsyncClient() as client:
+                healthz = await client.get(f"http://127.0.0.1:{port}/healthz")
+                assert await post("s3cret_-x") == 200
+                broken = await client.post(url, content=b"{not json", headers=SECRET)
+            assert healthz.status_code == 200 and healthz.json()["ok"] is True, healthz.text
+            assert set(healthz.json()["heartbeat"]) >= {"alive"}
+            assert broken.status_code == 400
         finally:
-            await app.updater.stop()
+            await close_webhook(server)
             await app.stop()
     app.bot_data["coach"].store.close()
