@@ -1,0 +1,1 @@
+"""The reliability suite (marker `reliability`): crashes, SIGTERM, API outages and fuzzed updates."""
