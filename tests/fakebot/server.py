@@ -923,6 +923,11 @@ class FakeBotApi:
             message = self._store_user_message(user_id, voice=voice)
             return upd.update_dict(next(self._update_ids), "message", message)
 
+    def next_update_id(self) -> int:
+        """An update id after every one so far, for updates built by hand (tests/fakebot/updates.py)."""
+        with self._cond:
+            return next(self._update_ids)
+
     def queue_update(self, update: JsonDict) -> JsonDict:
         """Queue an update for getUpdates and wake long polls."""
         with self._cond:

@@ -1,0 +1,75 @@
+"""The Bot API failing for a while: getUpdates answering 5xx, or not answering until the client times
+out. The bot must recover by itself, with no update lost and none answered twice, since Telegram
+keeps unconfirmed updates until a getUpdates with a higher offset confirms them."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from bot.storage.health import judge
+from tests.fakebot import FakeBotApi
+from tests.support import make_config, running_bot
+
+pytestmark = pytest.mark.reliability
+
+USERS = [8101, 8102, 8103]
+QUESTION = "why do my calves cramp"
+
+
+async def answered(api: FakeBotApi, users: list[int], count: int, timeout: float) -> None:
+    for user in users:
+        await api.wait_for_messages_async(user, count, timeout)
+
+
+async def test_getupdates_5xx_then_recovery_loses_no_update(fake_api: FakeBotApi, tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    async with running_bot(fake_api, config):
+        fake_api.user_sends_text(USERS[0], QUESTION)
+        await answered(fake_api, USERS[:1], 1, 10)
+        fake_api.fail_next("getUpdates", 502, times=2)
+        fake_api.fail_next("getUpdates", 500, times=1)  # PTB backs off 1, 1.5, 2.25 s
+        for user in USERS:
+            fake_api.user_sends_text(user, QUESTION)
+        await answered(fake_api, USERS, 1, 30)
+        await answered(fake_api, USERS[:1], 2, 30)
+        await fake_api.wait_for_async(lambda c: c.method == "getUpdates" and c.ok, since=fake_api.mark())
+        assert fake_api.count("getUpdates", status=502) == 2 and fake_api.count("getUpdates", status=500) == 1
+        await asyncio.sleep(0.2)  # a duplicate reply would be on its way by now
+    assert [len(fake_api.sent_messages(u)) for u in USERS] == [2, 1, 1], "each update answered once"
+    assert judge(config.db, 60).ok, "the heartbeat saw getUpdates succeed again"
+
+
+async def test_getupdates_timing_out_then_recovery_loses_no_update(
+    fake_api: FakeBotApi, tmp_path: Path
+) -> None:
+    """getUpdates hangs past the client's read timeout (5 s + the 1 s long poll) for two rounds."""
+    async with running_bot(fake_api, make_config(tmp_path)):
+        fake_api.user_sends_text(USERS[0], QUESTION)
+        await answered(fake_api, USERS[:1], 1, 10)
+        fake_api.set_delay(8.0, "getUpdates")
+        mark = fake_api.mark()
+        for user in USERS:
+            fake_api.user_sends_text(user, QUESTION)
+        # The first hung poll ends (on the server) only after the client gave up on it.
+        await fake_api.wait_for_async(lambda c: c.method == "getUpdates", since=mark, timeout=20)
+        fake_api.set_delay(0.0, "getUpdates")
+        await answered(fake_api, USERS, 1, 40)
+        await answered(fake_api, USERS[:1], 2, 40)
+        await asyncio.sleep(0.2)
+    assert [len(fake_api.sent_messages(u)) for u in USERS] == [2, 1, 1], "each update answered once"
+
+
+@pytest.mark.xfail(
+    reason="needs the reply retries on 5xx in bot/adapters/telegram/send.py (issue 13, defect 5), "
+    "another helper's work: remove this mark once merged",
+    strict=False,
+)
+async def test_a_reply_survives_two_5xx_on_sendmessage(fake_api: FakeBotApi, tmp_path: Path) -> None:
+    async with running_bot(fake_api, make_config(tmp_path)):
+        fake_api.fail_next("sendMessage", 502, times=2, chat_id=USERS[0])
+        fake_api.user_sends_text(USERS[0], QUESTION)
+        [reply] = await fake_api.wait_for_messages_async(USERS[0], 1, 20)
+        assert "toes" in reply["text"].lower()
