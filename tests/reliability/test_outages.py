@@ -4,7 +4,6 @@ keeps unconfirmed updates until a getUpdates with a higher offset confirms them.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
@@ -24,6 +23,15 @@ async def answered(api: FakeBotApi, users: list[int], count: int, timeout: float
         await api.wait_for_messages_async(user, count, timeout)
 
 
+async def answered_once(api: FakeBotApi, counts: list[int]) -> None:
+    """Each user asks once more and gets exactly one more reply: a doubled earlier update (it would
+    come before, in that chat's order) would show as one message too many."""
+    for user, count in zip(USERS, counts, strict=True):
+        api.user_sends_command(user, "/help")
+        await api.wait_for_messages_async(user, count + 1, 10)
+    assert [len(api.sent_messages(u)) for u in USERS] == [c + 1 for c in counts], "each update answered once"
+
+
 async def test_getupdates_5xx_then_recovery_loses_no_update(fake_api: FakeBotApi, tmp_path: Path) -> None:
     config = make_config(tmp_path)
     async with running_bot(fake_api, config):
@@ -31,14 +39,14 @@ async def test_getupdates_5xx_then_recovery_loses_no_update(fake_api: FakeBotApi
         await answered(fake_api, USERS[:1], 1, 10)
         fake_api.fail_next("getUpdates", 502, times=2)
         fake_api.fail_next("getUpdates", 500, times=1)  # PTB backs off 1, 1.5, 2.25 s
+        # The outage has begun (the long poll in flight ended, the next one failed): users write.
+        await fake_api.wait_for_async(lambda c: c.method == "getUpdates" and c.status == 502, timeout=10)
         for user in USERS:
             fake_api.user_sends_text(user, QUESTION)
         await answered(fake_api, USERS, 1, 30)
         await answered(fake_api, USERS[:1], 2, 30)
-        await fake_api.wait_for_async(lambda c: c.method == "getUpdates" and c.ok, since=fake_api.mark())
         assert fake_api.count("getUpdates", status=502) == 2 and fake_api.count("getUpdates", status=500) == 1
-        await asyncio.sleep(0.2)  # a duplicate reply would be on its way by now
-    assert [len(fake_api.sent_messages(u)) for u in USERS] == [2, 1, 1], "each update answered once"
+        await answered_once(fake_api, [2, 1, 1])
     assert judge(config.db, 60).ok, "the heartbeat saw getUpdates succeed again"
 
 
@@ -49,7 +57,10 @@ async def test_getupdates_timing_out_then_recovery_loses_no_update(
     async with running_bot(fake_api, make_config(tmp_path)):
         fake_api.user_sends_text(USERS[0], QUESTION)
         await answered(fake_api, USERS[:1], 1, 10)
+        mark = fake_api.mark()
         fake_api.set_delay(8.0, "getUpdates")
+        # The long poll in flight was not delayed; once it ends, every poll hangs: users write then.
+        await fake_api.wait_for_async(lambda c: c.method == "getUpdates", since=mark, timeout=10)
         mark = fake_api.mark()
         for user in USERS:
             fake_api.user_sends_text(user, QUESTION)
@@ -58,8 +69,7 @@ async def test_getupdates_timing_out_then_recovery_loses_no_update(
         fake_api.set_delay(0.0, "getUpdates")
         await answered(fake_api, USERS, 1, 40)
         await answered(fake_api, USERS[:1], 2, 40)
-        await asyncio.sleep(0.2)
-    assert [len(fake_api.sent_messages(u)) for u in USERS] == [2, 1, 1], "each update answered once"
+        await answered_once(fake_api, [2, 1, 1])
 
 
 @pytest.mark.xfail(
@@ -71,5 +81,5 @@ async def test_a_reply_survives_two_5xx_on_sendmessage(fake_api: FakeBotApi, tmp
     async with running_bot(fake_api, make_config(tmp_path)):
         fake_api.fail_next("sendMessage", 502, times=2, chat_id=USERS[0])
         fake_api.user_sends_text(USERS[0], QUESTION)
-        [reply] = await fake_api.wait_for_messages_async(USERS[0], 1, 20)
+        [reply] = await fake_api.wait_for_messages_async(USERS[0], 1, 8)
         assert "toes" in reply["text"].lower()
