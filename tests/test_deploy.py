@@ -66,3 +66,8 @@ def test_the_unit_runs_real_subcommands_of_the_venv_entry_point() -> None:
     assert {c[1] for c in commands} == {"check", "run"}, commands
     for argv in commands:
         assert argv[0] == "/opt/hamcoach/.venv/bin/hamcoach" and argv[1] in subcommands()
+
+
+def test_every_subcommand_is_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert [c for c in sorted(subcommands()) if f"`hamcoach {c}" not in readme] == []
