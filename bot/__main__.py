@@ -284,19 +284,23 @@ def cmd_backup(config: Config, target: Path) -> int:
 BACKUP_SHOWN = ("users", "sessions", "sets", "checkins", "subscribers", "deliveries", "questions")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    try:
-        config = Config.from_env()
-    except ConfigError as exc:
-        print(f"hamcoach: {exc}", file=sys.stderr)
-        return 2
+def _config(args: argparse.Namespace) -> Config:
+    """The environment's settings with the command line's overrides; raises ConfigError."""
     overrides = {
         "knowledge": args.knowledge,
         "db": args.db,
         "api_base_url": getattr(args, "api_base_url", None),
     }
-    config = dataclasses.replace(config, **{k: v for k, v in overrides.items() if v})
+    return dataclasses.replace(Config.from_env(), **{k: v for k, v in overrides.items() if v})
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        config = _config(args)
+    except ConfigError as exc:
+        print(f"hamcoach: {exc}", file=sys.stderr)
+        return 2
     logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
