@@ -4,6 +4,7 @@ takes an update only when Telegram's secret header is right, and answers /health
 from __future__ import annotations
 
 import dataclasses
+import signal
 import socket
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from bot.adapters.telegram.app import build_application
 from bot.adapters.telegram.lifecycle import close_webhook, open_webhook
 from bot.config import Config, ConfigError
 from tests.fakebot.server import FakeBotApi
+from tests.reliability.processes import bot_process, stop
 from tests.support import USER, make_config
 
 SECRET = {"X-Telegram-Bot-Api-Secret-Token": "s3cret_-x"}
@@ -96,3 +98,27 @@ async def test_webhook_takes_updates_only_with_the_secret(fake_api: FakeBotApi, 
             await close_webhook(server)
             await app.stop()
     app.bot_data["coach"].store.close()
+
+
+def test_hamcoach_run_by_webhook_serves_healthz_and_stops_cleanly_on_sigterm(
+    fake_api: FakeBotApi, tmp_path: Path
+) -> None:
+    """The real process: `hamcoach run` with HAMCOACH_WEBHOOK_URL registers the webhook, answers a
+    call carrying the secret, serves /healthz on the same port, and on SIGTERM closes the database."""
+    port, log = free_port(), tmp_path / "bot.log"
+    env = {
+        "HAMCOACH_WEBHOOK_URL": "https://bot.example.test/hamcoach/hook",
+        "HAMCOACH_WEBHOOK_SECRET": "s3cret_-x",
+        "HAMCOACH_WEBHOOK_LISTEN": f"127.0.0.1:{port}",
+    }
+    with bot_process(fake_api, tmp_path / "bot.db", log, **env) as bot:
+        fake_api.wait_for(lambda c: c.method == "setWebhook", timeout=60)
+        base = f"http://127.0.0.1:{port}"
+        update = fake_api.make_update_text(USER, "why do my calves cramp")
+        assert httpx.post(f"{base}/hamcoach/hook", json=update, headers=SECRET).status_code == 200
+        [answer] = fake_api.wait_for_messages(USER, 1, timeout=30)
+        healthz = httpx.get(f"{base}/healthz")
+        assert stop(bot, signal.SIGTERM, log) == 0, log.read_text()[-2000:]
+    assert "toes" in answer["text"].lower()
+    assert healthz.status_code == 200 and healthz.json()["ok"] is True, healthz.text
+    assert "database closed" in log.read_text()
