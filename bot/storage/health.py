@@ -8,6 +8,7 @@ Telegram calls us) and when it last handled an update (`handled`), at most every
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import time
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from sqlite_utils.migrations import Migrations
 
 from bot.storage.database import Store, parse_stamp, stamp
 
+log = logging.getLogger(__name__)
 migrations = Migrations("hamcoach.ops")
 
 BEAT_EVERY_S = 5.0  # at most one write per kind this often: the heartbeat must not cost the bot
@@ -44,11 +46,15 @@ class Heartbeat:
         if self.store is None or now - self._last.get(kind, -1e9) < self.every_s:
             return
         self._last[kind] = now
-        self.store.db.execute(
-            "insert into heartbeat (kind, at) values (?, ?) on conflict(kind) do update set at = excluded.at",
-            [kind, stamp(datetime.now(UTC))],
-        )
-        self.store.db.conn.commit()
+        try:
+            self.store.db.execute(
+                "insert into heartbeat (kind, at) values (?, ?) "
+                "on conflict(kind) do update set at = excluded.at",
+                [kind, stamp(datetime.now(UTC))],
+            )
+            self.store.db.conn.commit()
+        except sqlite3.Error:  # a busy or closed database must not fail the poll that beat; health shows it
+            log.warning("could not write the %s heartbeat", kind, exc_info=True)
 
 
 @dataclass

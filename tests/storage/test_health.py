@@ -13,7 +13,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,8 @@ import pytest
 from bot.__main__ import main
 from bot.broadcasts import feed, ledger
 from bot.storage.database import Store
+from bot.storage.health import Heartbeat, judge, read_heartbeat
+from bot.storage.health import migrations as health_migrations
 from tests.fakebot import FakeBotApi
 from tests.reliability.processes import ROOT, bot_process, delivered, stop
 
@@ -100,3 +102,21 @@ def test_backup_during_a_broadcast_is_a_sound_copy(fake_api: FakeBotApi, tmp_pat
         statuses = dict(conn.execute("select status, count(*) from deliveries group by status").fetchall())
         assert conn.execute("select count(*) from subscribers").fetchone() == (N,)
     assert sum(statuses.values()) == N and 0 < statuses.get("sent", 0) < N, statuses
+
+
+def test_the_heartbeat_is_throttled_and_judged_by_age(tmp_path: Path) -> None:
+    db = tmp_path / "h.db"
+    store = Store(db, extra=[health_migrations])
+    beat = Heartbeat()
+    beat.store = store
+    beat.beat("polled")
+    first = read_heartbeat(db)["polled"]
+    beat.beat("polled")  # within BEAT_EVERY_S: no second write
+    assert read_heartbeat(db) == {"polled": first}
+    when = datetime.fromisoformat(first)
+    assert judge(db, 60, now=when + timedelta(seconds=59)).ok
+    late = judge(db, 60, now=when + timedelta(seconds=61))
+    assert not late.ok and "no contact with Telegram for 61 s" in late.problems[0]
+    store.close()
+    beat.beat("alive")  # a closed database is logged, never raised into the poll that beat
+    assert set(read_heartbeat(db)) == {"polled"}
