@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
+from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
 from telegram.ext import (
@@ -66,6 +68,20 @@ async def _post_init(app: Application) -> None:
     broadcasting.start(app)
 
 
+def webhook_options(config: Config) -> dict[str, Any]:
+    """What the webhook server (lifecycle.open_webhook) gets: listen where the reverse proxy forwards
+    to, on the public URL's path, and accept only calls carrying the secret (others get 403)."""
+    host, port = config.webhook_listen
+    return {
+        "listen": host,
+        "port": port,
+        "url_path": urlsplit(config.webhook_url).path.lstrip("/"),
+        "webhook_url": config.webhook_url,
+        "secret_token": config.webhook_secret,
+        "allowed_updates": Update.ALL_TYPES,
+    }
+
+
 def run(config: Config) -> int:
     """Long polling, or a webhook when HAMCOACH_WEBHOOK_URL is set, until Ctrl-C or SIGTERM."""
     if not config.token:
@@ -74,7 +90,7 @@ def run(config: Config) -> int:
     app = build_application(config)
     log.info("starting %r", config)
     if config.webhook_url:
-        lifecycle.run_webhook(app, config)  # with /healthz; stops cleanly on SIGTERM
+        lifecycle.run_webhook(app, config, webhook_options(config))  # with /healthz; clean stop on SIGTERM
     else:  # PTB stops cleanly on SIGINT/SIGTERM; the database closes in post_shutdown
         app.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0

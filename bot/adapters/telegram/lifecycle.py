@@ -19,9 +19,9 @@ import asyncio
 import hmac
 import json
 import logging
+import re
 import signal
 from typing import Any
-from urllib.parse import urlsplit
 
 import tornado.web
 from telegram import Update
@@ -95,19 +95,6 @@ async def _post_shutdown(app: Application) -> None:
 # ---------------------------------------------------------------------- webhook mode
 
 
-def webhook_options(config: Config) -> dict[str, Any]:
-    """Listen where the reverse proxy forwards to, on the public URL's path, with the secret."""
-    host, port = config.webhook_listen
-    return {
-        "listen": host,
-        "port": port,
-        "url_path": urlsplit(config.webhook_url).path.strip("/"),
-        "webhook_url": config.webhook_url,
-        "secret_token": config.webhook_secret,
-        "allowed_updates": Update.ALL_TYPES,
-    }
-
-
 class _Updates(tornado.web.RequestHandler):
     """Telegram's POSTs: the secret checked in constant time, the update queued for the Application."""
 
@@ -140,10 +127,10 @@ class _Healthz(tornado.web.RequestHandler):
         self.finish(json.dumps(health.as_dict()))
 
 
-async def open_webhook(app: Application, config: Config) -> HTTPServer:
-    """Serve the webhook path and /healthz, then tell Telegram the URL (and the secret)."""
-    options = webhook_options(config)
-    path = "/" + options["url_path"] if options["url_path"] else ""
+async def open_webhook(app: Application, config: Config, options: dict[str, Any]) -> HTTPServer:
+    """Serve the webhook path and /healthz, then tell Telegram the URL (and the secret). `options`:
+    app.webhook_options(config)."""
+    path = re.escape("/" + options["url_path"].strip("/")).rstrip("/")  # "" for the root
     routes: list[Any] = [
         (r"/healthz", _Healthz, {"config": config}),
         (rf"{path}/?", _Updates, {"app": app, "secret": options["secret_token"]}),
@@ -164,12 +151,12 @@ async def close_webhook(server: HTTPServer) -> None:
     await server.close_all_connections()
 
 
-def run_webhook(app: Application, config: Config) -> None:
+def run_webhook(app: Application, config: Config, options: dict[str, Any]) -> None:
     """`hamcoach run` with HAMCOACH_WEBHOOK_URL: until SIGINT or SIGTERM, then the clean stop."""
-    asyncio.run(_serve_webhook(app, config))
+    asyncio.run(_serve_webhook(app, config, options))
 
 
-async def _serve_webhook(app: Application, config: Config) -> None:
+async def _serve_webhook(app: Application, config: Config, options: dict[str, Any]) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -178,7 +165,7 @@ async def _serve_webhook(app: Application, config: Config) -> None:
     try:
         if app.post_init is not None:
             await app.post_init(app)
-        server = await open_webhook(app, config)
+        server = await open_webhook(app, config, options)
         await app.start()
         log.info("webhook: listening on %s:%d", *config.webhook_listen)
         await stop.wait()

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.adapters.telegram.app import build_application
+from bot.adapters.telegram.app import build_application, webhook_options
 from bot.adapters.telegram.lifecycle import close_webhook, open_webhook
 from bot.config import Config, ConfigError
 from tests.fakebot.server import FakeBotApi
@@ -70,7 +70,7 @@ async def test_webhook_takes_updates_only_with_the_secret(fake_api: FakeBotApi, 
         assert app.post_init is not None
         await app.post_init(app)
         await app.start()
-        server = await open_webhook(app, config)
+        server = await open_webhook(app, config, webhook_options(config))
         try:
             assert fake_api.webhook_url == config.webhook_url, "setWebhook told Telegram the URL"
             url = f"http://127.0.0.1:{port}/hamcoach/hook"
