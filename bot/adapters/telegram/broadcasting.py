@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
 
 from telegram import Bot, LinkPreviewOptions
@@ -199,5 +200,11 @@ def cli(config: Config, text: str | None, resume: bool, as_json: bool) -> int:
 
 
 async def _cli_run(config: Config, store: Store) -> list[Report]:
+    """SIGINT or SIGTERM stops the fan-out between two sends (the rest stay pending for --resume)."""
+    stopping = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(sig, stopping.set)
     async with broadcast_bot(config) as bot:
-        return await sender.deliver_all(store, make_send(bot), config.broadcast_rate)
+        return await sender.deliver_all(
+            store, make_send(bot), config.broadcast_rate, keep_going=lambda: not stopping.is_set()
+        )
