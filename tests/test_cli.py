@@ -29,7 +29,7 @@ def hamcoach(
         text=True,
         cwd=cwd,
         env=full_env,
-        timeout=60,
+        timeout=300,  # encoding every text takes ~20 s, far longer on a loaded machine
     )
 
 
