@@ -17,6 +17,8 @@ from bot.config import Config
 from bot.core.coach import Clock, Coach, NullScheduler, Scheduler, utcnow
 from bot.knowledge.base import KnowledgeBase, load_knowledge
 from bot.knowledge.replies import ReplyWords, load_replies
+from bot.progress import feature as progress_feature
+from bot.progress.texts import load_progress
 from bot.reminders import feature as reminder_feature
 from bot.reminders import store as reminder_store
 from bot.reminders.rules import ReminderRules, load_reminders
@@ -42,6 +44,7 @@ class Knowledge:
     pronunciations: dict[str, str]
     replies: ReplyWords
     reminders: ReminderRules
+    progress: dict[str, str]
 
 
 def load_all(folder: Path) -> Knowledge:
@@ -51,7 +54,9 @@ def load_all(folder: Path) -> Knowledge:
     checkins = load_checkins(folder, set(kb.sources))
     flow, pronunciations = load_flow(folder), load_pronunciations(folder)
     reminders = load_reminders(folder, set(kb.sources))
-    return Knowledge(kb, checkins, flow, pronunciations, load_replies(folder), reminders)
+    return Knowledge(
+        kb, checkins, flow, pronunciations, load_replies(folder), reminders, load_progress(folder)
+    )
 
 
 def build_coach(config: Config, *, clock: Clock = utcnow, scheduler: Scheduler | None = None) -> Coach:
@@ -87,6 +92,7 @@ def build_coach(config: Config, *, clock: Clock = utcnow, scheduler: Scheduler |
     session_feature.register(coach, knowledge.flow)
     checkin_feature.register(coach, knowledge.checkins)
     reminder_feature.register(coach, knowledge.reminders)
+    progress_feature.register(coach, knowledge.progress)
     account_feature.register(coach)
     broadcast_feature.register(coach)
     speaking.register(coach, best_engine())  # /voice: spoken replies (engine loaded on first use)

@@ -46,6 +46,7 @@ class SessionLog:
     finished_at: datetime | None
     status: str  # finished, cancelled, active, paused
     week: int
+    per_week: int  # sessions a week the protocol asks for in that week
     stop_reason: str  # "pain" marks a red-flag hold
     sets: tuple[SetLog, ...]
 

@@ -45,9 +45,18 @@ class SessionTraining:
             logs = tuple(
                 SetLog(n, reps, targets[n - 1] if 0 < n <= len(targets) else 0, at) for n, reps, at in sets
             )
-            week = week_of(row.plan.position).number
+            week = week_of(row.plan.position)
             out.append(
-                SessionLog(row.id, row.started_at, row.finished_at, row.status, week, row.stop_reason, logs)
+                SessionLog(
+                    row.id,
+                    row.started_at,
+                    row.finished_at,
+                    row.status,
+                    week.number,
+                    week.sessions,
+                    row.stop_reason,
+                    logs,
+                )
             )
         return out
 
