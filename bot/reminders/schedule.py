@@ -23,6 +23,9 @@ _WORDS = {
 _GROUPS = {"weekdays": (0, 1, 2, 3, 4), "weekends": (5, 6), "daily": tuple(range(7))}
 _TIME = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$")
 _FILLER = {"and", "at", "on", "every", "each", "day", "days", "remind", "me", "please", "o", "oclock"}
+_HOURS = "one two three four five six seven eight nine ten eleven twelve".split()
+_MINUTES = {"fifteen": 15, "thirty": 30, "forty five": 45, "forty-five": 45, "oclock": 0, "o'clock": 0}
+_SPOKEN = re.compile(r"\b(" + "|".join(_HOURS) + r")(?:\s+(" + "|".join(_MINUTES) + r"))?(?=\s*(?:am|pm)?\b)")
 LOOKAHEAD_DAYS = 8  # one week and a day always holds the next slot
 
 
@@ -67,9 +70,16 @@ def _clock(token: str) -> time | None:
     return time(hour, minute)
 
 
+def _digits(match: re.Match[str]) -> str:
+    """A spoken time as digits: "six thirty" -> "6:30" (recognisers spell numbers out)."""
+    return f"{_HOURS.index(match.group(1)) + 1}:{_MINUTES.get(match.group(2) or '', 0):02d}"
+
+
 def parse_rule(text: str) -> Rule | None:
-    """ "Mon Wed Fri 18:00", "tuesdays and fridays at 6pm", "weekdays 7:30": a Rule, else None."""
+    """ "Mon Wed Fri 18:00", "tuesdays and fridays at 6pm", "weekdays 7:30", "monday at six thirty
+    pm": a Rule, else None."""
     cleaned = re.sub(r"[,;/&+]", " ", text.lower()).replace("p.m.", "pm").replace("a.m.", "am")
+    cleaned = _SPOKEN.sub(_digits, cleaned)
     cleaned = re.sub(r"(\d)\s+(am|pm)\b", r"\1\2", cleaned)
     days: set[int] = set()
     at: time | None = None

@@ -88,7 +88,7 @@ def test_ok_starts_the_session(bot: Bot) -> None:
 def test_a_voice_note_answers_the_offer_with_days_and_a_time(bot: Bot) -> None:
     say(bot.coach, "/reminders on")
     msg = Incoming(USER, USER, "voice", "", "Tess")
-    replies = bot.coach.hear(msg, Heard(text="Tuesdays and Fridays at 6 pm"))
+    replies = bot.coach.hear(msg, Heard(text="Tuesdays and Fridays at six pm"))
     assert "Tue Fri at 18:00" in replies[1].text
 
 

@@ -21,6 +21,11 @@ def test_days_and_a_time_in_the_ways_people_write_them() -> None:
     assert parse_rule("Tue, Fri 6 p.m.") == Rule((1, 4), time(18, 0))
     assert parse_rule("weekdays 7:30") == Rule((0, 1, 2, 3, 4), time(7, 30))
     assert parse_rule("Saturday 10") == Rule((5,), time(10, 0))
+    assert parse_rule("Tuesdays and Fridays at six pm") == Rule(
+        (1, 4), time(18, 0)
+    )  # as recognisers spell it
+    assert parse_rule("monday at six thirty p.m.") == Rule((0,), time(18, 30))
+    assert parse_rule("Wednesday seven o'clock") == Rule((2,), time(7, 0))
     for bad in (
         "",
         "18:00",
