@@ -68,6 +68,7 @@ class Terminal:
         self.voice_dir = voice_dir  # made on the first voice note when not given
         self.voice_notes = 0
         self.files_dir: Path | None = None  # made on the first picture or file
+        self.files = 0
 
     def answer(self, replies: Sequence[Reply]) -> None:
         """Show a batch of replies, then its voice note if the user turned spoken replies on."""
@@ -97,7 +98,8 @@ class Terminal:
             return
         if self.files_dir is None:
             self.files_dir = Path(tempfile.mkdtemp(prefix="hamcoach-files-"))
-        path = self.files_dir / attachment.filename
+        self.files += 1
+        path = self.files_dir / f"{self.files:04d}-{attachment.filename}"
         path.write_bytes(attachment.make())
         self.out.write(f"[{attachment.kind}: {path}]\n")
 

@@ -190,7 +190,8 @@ class ReminderService:
     def show(self, msg: Incoming) -> list[Reply]:
         setting = self.store.setting(msg.user_id)
         if setting is None or not setting.active:
-            return [views.offer(self.rules, self.coach.training.upcoming(msg.user_id).per_week, False)]
+            per_week = self.coach.training.upcoming(msg.user_id).per_week
+            return [*views.say(self.rules, "is_off"), views.offer(self.rules, per_week, False)]
         ping = self.arm(msg.user_id)
         tz = self.coach.local_time.zone(msg.user_id)
         return [views.shown(self.rules, setting.rule, tz, ping.due_at if ping else None)]

@@ -132,3 +132,12 @@ def test_bad_words_and_stale_buttons(bot: Bot) -> None:
     assert "couldn't read days and a time" in say(bot.coach, "/reminders someday")[-1].text
     assert "/reminders" in press(bot.coach, "rm:z:999")[0].text
     assert press(bot.coach, "rm:set:9:9999")[0].text == bot.coach.stale()[0].text
+
+
+def test_reminders_before_any_say_they_are_off_and_offer_the_weeks_choices(bot: Bot) -> None:
+    replies = say(bot.coach, "/reminders")
+    assert replies[0].text.startswith("Reminders of your next session are off")
+    assert labels(replies) == ["Mon 18:00", "Wed 18:00", "Sat 10:00"]  # week 1: one session a week
+    assert "Mon Thu at 18:30" in say(bot.coach, "mon thu 18:30")[0].text, "typed after the offer"
+    assert say(bot.coach, "/reminders off")[0].text.startswith("Reminders are off.")
+    assert say(bot.coach, "/reminders off")[0].text == "Reminders are already off."
