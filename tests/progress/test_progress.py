@@ -117,3 +117,26 @@ def test_the_csv_columns_round_trip(
     assert {int(r["session_id"]) for r in rows if r["record"] == "session"} == {
         s.id for s in logs if not s.sets
     }
+
+
+def test_a_broken_progress_file_is_refused_naming_its_line(tmp_path: Path) -> None:
+    import shutil
+
+    import pytest
+
+    from bot.knowledge.base import DEFAULT_DIR
+    from bot.knowledge.yamlfile import KnowledgeError
+    from bot.progress.texts import load_progress
+
+    folder = tmp_path / "knowledge"
+    shutil.copytree(DEFAULT_DIR, folder)
+    path = folder / "progress.yaml"
+    text = path.read_text(encoding="utf-8").replace(
+        'chart_hold: "stopped for a warning sign"', 'chart_hold: "' + "x" * 50 + '"'
+    )
+    path.write_text(text.replace("    export_empty:", "    export_nothing:"), encoding="utf-8")
+    with pytest.raises(KnowledgeError) as caught:
+        load_progress(folder)
+    problem = str(caught.value)
+    assert "chart text 'chart_hold' is longer than 40" in problem and "missing text 'export_empty'" in problem
+    assert "progress.yaml:" in problem

@@ -141,3 +141,13 @@ def test_reminders_before_any_say_they_are_off_and_offer_the_weeks_choices(bot: 
     assert "Mon Thu at 18:30" in say(bot.coach, "mon thu 18:30")[0].text, "typed after the offer"
     assert say(bot.coach, "/reminders off")[0].text.startswith("Reminders are off.")
     assert say(bot.coach, "/reminders off")[0].text == "Reminders are already off."
+
+
+def test_by_voice_start_is_pressed_and_skip_today_asks_for_a_yes(bot: Bot) -> None:
+    say(bot.coach, "/reminders Mon 18:00")
+    fire_until(bot, MONDAY_NOON + timedelta(hours=5))
+    msg = Incoming(USER, USER, "voice", "", "Tess")
+    asked = bot.coach.hear(msg, Heard(text="Skip today", choice="skip today"))
+    assert "is that what you want?" in asked[1].text, "a recogniser can mishear: stopping waits for a yes"
+    started = bot.coach.hear(msg, Heard(text="start"))
+    assert any("Safety first" in r.text for r in started)
