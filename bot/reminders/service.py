@@ -98,7 +98,14 @@ class ReminderService:
         sweep = now + SWEEP_EVERY
         if len(rows) == MAX_JOBS:
             sweep = min(sweep, max(rows[-1][1], now + CROWD_RECHECK))
-        return [*(Due(timer_name(i), when) for i, when in rows), Due(SWEEP, sweep)]
+        jobs = [Due(timer_name(i), when) for i, when in rows]
+        return [*jobs, Due(SWEEP, sweep)] if self.store.any_active() else jobs  # no reminders, no sweep
+
+    def ensure_sweep(self, now: datetime) -> None:
+        """Reminders were turned on: the sweep runs (it lapses once nobody has them on)."""
+        if SWEEP not in self.jobs:
+            self.coach.scheduler.schedule(SWEEP, now + SWEEP_EVERY)
+            self.jobs[SWEEP] = now + SWEEP_EVERY
 
     def pending(self) -> list[Due]:
         """Start-up: the adapter schedules what this returns."""
@@ -182,6 +189,7 @@ class ReminderService:
         for ping_id in self.store.cancel_pending(msg.user_id):
             self.drop_job(ping_id)
         ping = self.arm(msg.user_id)
+        self.ensure_sweep(now)
         tz = self.coach.local_time.zone(msg.user_id)
         line = views.settings_line(self.rules, "set", rule, tz, ping.due_at if ping else None)
         extra = views.notes(self.rules, tz, self.coach.local_time.quiet_hours(msg.user_id), rule)

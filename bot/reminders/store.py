@@ -178,6 +178,9 @@ class ReminderStore:
             self._commit()
         return users
 
+    def any_active(self) -> bool:
+        return self.db.execute("select 1 from reminders where active = 1 limit 1").fetchone() is not None
+
     def unarmed(self, limit: int) -> list[int]:
         """Users with reminders on but no pending ping (a crash between sending and arming the next)."""
         rows = self.db.execute(
