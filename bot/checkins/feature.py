@@ -33,5 +33,5 @@ def register(coach: Coach, plan: CheckinPlan) -> CheckinHandlers:
     coach.readiness = CheckinReadiness(coach.store, coach.clock)
     coach.local_time = CheckinLocalTime(store, plan)
     coach.command("checkins", "Soreness check-ins: what's coming, on/off")(handlers.checkins)
-    coach.command("timezone", "Set your time zone for check-ins")(handlers.timezone)
+    coach.command("timezone", "Set your time zone for check-ins and reminders")(handlers.timezone)
     return handlers
