@@ -214,8 +214,17 @@ class ReminderService:
         return views.say(self.rules, "turned_off")
 
     def start(self, msg: Incoming, ping_id: int) -> list[Reply]:
-        """Start: the ping is done with, and the session begins as /session would."""
-        self.store.set_status(ping_id, "started", only_from=("sent",), now=self.coach.clock())
+        """Start: the ping is done with (a snoozed one too), and the session begins as /session would."""
+        ping = self.store.get(ping_id)
+        if (
+            ping is not None
+            and ping.user_id == msg.user_id
+            and self.store.set_status(
+                ping_id, "started", only_from=("sent", "pending"), now=self.coach.clock()
+            )
+        ):
+            self.drop_job(ping_id)
+            self.arm(msg.user_id)
         return self.coach.training.begin(msg)
 
     def snooze(self, msg: Incoming, ping_id: int) -> list[Reply]:

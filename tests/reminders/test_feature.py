@@ -85,6 +85,15 @@ def test_ok_starts_the_session(bot: Bot) -> None:
     assert "Safety first" in started[0].text
 
 
+def test_start_after_a_snooze_cancels_the_snoozed_ping(bot: Bot) -> None:
+    say(bot.coach, "/reminders Mon 18:00")
+    [(_, ping)] = fire_until(bot, MONDAY_NOON + timedelta(hours=5))
+    say(bot.coach, "snooze")
+    started = press(bot.coach, button_data([ping.reply], "Start"))
+    assert "Safety first" in started[0].text
+    assert pings(fire_until(bot, MONDAY_NOON + timedelta(hours=8))) == [], "no second ping an hour on"
+
+
 def test_a_voice_note_answers_the_offer_with_days_and_a_time(bot: Bot) -> None:
     say(bot.coach, "/reminders on")
     msg = Incoming(USER, USER, "voice", "", "Tess")
