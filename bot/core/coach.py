@@ -229,7 +229,8 @@ class Coach:
 
     def on(self, event: str, listener: Listener) -> None:
         """Subscribe to a core event: "session_finished" (data: session_id, finished_at, total_reps),
-        "hold_cleared" (a clinician cleared the user) or "forget" (delete all of the user's rows)."""
+        "hold_cleared" (a clinician cleared the user), "local_time_changed" (the user's time zone or
+        quiet hours changed) or "forget" (delete all of the user's rows)."""
         self.listeners.setdefault(event, []).append(listener)
 
     def emit(self, event: str, user_id: int, data: dict[str, object]) -> list[Reply]:

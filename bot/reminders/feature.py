@@ -69,6 +69,11 @@ class ReminderHandlers:
         rule = parse_rule(msg.text) if offered else None
         return self.service.set_rule(msg, rule) if rule else None
 
+    def on_local_time_changed(self, user_id: int, data: dict[str, object]) -> list[Reply]:
+        """/timezone or quiet hours changed (the check-in feature says so): move the pending reminder."""
+        self.service.refit(user_id)
+        return []
+
     def on_forget(self, user_id: int, data: dict[str, object]) -> list[Reply]:
         """Delete only this feature's rows and cancel its jobs; /forget is bot/account's."""
         self.service.forget(user_id)
@@ -85,4 +90,5 @@ def register(coach: Coach, rules: ReminderRules) -> ReminderService:
     coach.pending.append(service.pending)
     coach.text_hooks.append(handlers.on_text)
     coach.on("forget", handlers.on_forget)
+    coach.on("local_time_changed", handlers.on_local_time_changed)
     return service

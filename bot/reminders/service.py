@@ -175,6 +175,18 @@ class ReminderService:
         self.store.set_status(ping.id, status, only_from=("pending",), now=now)
         self.arm(ping.user_id)
 
+    def refit(self, user_id: int) -> None:
+        """The user's time zone or quiet hours changed: the pending reminder moves to the rule's next
+        slot on their new clock (a snoozed one keeps its time)."""
+        ping, setting = self.store.next_pending(user_id), self.store.setting(user_id)
+        if ping is None or setting is None or ping.snoozes:
+            return
+        now = self.coach.clock()
+        slot = next_slot(setting.rule, now, self.coach.local_time.zone(user_id))
+        due = self.due_of(user_id, slot)
+        if self.store.reslot(ping.id, slot_key(slot), due):
+            self.put_job(ping.id, due, now)
+
     # ------------------------------------------------------------------ what a user does
 
     def offer(self, msg: Incoming) -> list[Reply]:

@@ -8,6 +8,7 @@ stamps in the one fixed format, so string order is time order.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -153,18 +154,25 @@ class ReminderStore:
         return cursor.rowcount == 1
 
     def cancel_pending(self, user_id: int) -> list[int]:
-        ids = [
-            r[0]
-            for r in self.db.execute(
-                "select id from reminder_pings where user_id = ? and status = 'pending'", [user_id]
-            )
-        ]
-        self.db.execute(
-            "update reminder_pings set status = 'cancelled' where user_id = ? and status = 'pending'",
-            [user_id],
-        )
+        """Delete the user's unsent pings (a new rule or off), so their slots are free again."""
+        sql = "select id from reminder_pings where user_id = ? and status = 'pending'"
+        ids = [r[0] for r in self.db.execute(sql, [user_id])]
+        self.db.execute("delete from reminder_pings where user_id = ? and status = 'pending'", [user_id])
         self._commit()
         return ids
+
+    def reslot(self, ping_id: int, slot: str, due: datetime) -> bool:
+        """A pending ping moved to another slot (the user's clock changed); False if that slot is taken."""
+        try:
+            cursor = self.db.execute(
+                "update reminder_pings set slot = ?, due_at = ? where id = ? and status = 'pending'",
+                [slot, stamp(due), ping_id],
+            )
+        except sqlite3.IntegrityError:
+            return False
+        finally:
+            self._commit()
+        return cursor.rowcount == 1
 
     def miss_stale(self, due_before: datetime) -> list[int]:
         """Pending pings more than the grace late become missed; return their users, to arm again."""

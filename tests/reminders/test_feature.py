@@ -160,3 +160,14 @@ def test_by_voice_start_is_pressed_and_skip_today_asks_for_a_yes(bot: Bot) -> No
     assert "is that what you want?" in asked[1].text, "a recogniser can mishear: stopping waits for a yes"
     started = bot.coach.hear(msg, Heard(text="start"))
     assert any("Safety first" in r.text for r in started)
+
+
+def test_a_new_time_zone_or_the_same_rule_again_keeps_the_next_reminder_on_time(tmp_path: Path) -> None:
+    bot = Bot(tmp_path, FakeClock(MONDAY_NOON))
+    say(bot.coach, "/checkins quiet 00:00-00:00")
+    say(bot.coach, "/reminders Mon 18:00")
+    say(bot.coach, "/reminders Mon 18:00")  # set again: still today, not next week
+    assert "The next one: Mon 02 Mar, 18:00." in say(bot.coach, "/reminders")[0].text
+    say(bot.coach, "/timezone America/New_York")  # 18:00 there is 23:00 UTC
+    [(when, _)] = pings(fire_until(bot, MONDAY_NOON + timedelta(hours=12)))
+    assert when == datetime(2026, 3, 2, 23, 0, tzinfo=UTC)
