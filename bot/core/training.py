@@ -103,7 +103,7 @@ class NoTraining:
     """Where no session feature runs: always the first session, nothing done."""
 
     def upcoming(self, user_id: int) -> Upcoming:
-        return Upcoming(1, 1, 1, "2 sets of 5", "first", None, False)
+        return Upcoming(1, 1, 1, "", "first", None, False)
 
     def sessions(self, user_id: int) -> list[SessionLog]:
         return []
