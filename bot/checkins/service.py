@@ -226,6 +226,7 @@ class CheckinService:
             due = due_time(self.plan, row.base_at, settings)
             if due != row.due_at:
                 self.timers.move(row.id, row.base_at, due, now, snooze=False)
+        self.coach.emit("local_time_changed", user_id, {})  # reminders move theirs too
 
     def snooze(self, msg: Incoming, checkin_id: int) -> list[Reply]:
         """Ask again in `snooze_hours` (after quiet hours), up to `snooze_limit` times."""
