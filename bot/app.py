@@ -17,6 +17,11 @@ from bot.config import Config
 from bot.core.coach import Clock, Coach, NullScheduler, Scheduler, utcnow
 from bot.knowledge.base import KnowledgeBase, load_knowledge
 from bot.knowledge.replies import ReplyWords, load_replies
+from bot.progress import feature as progress_feature
+from bot.progress.texts import load_progress
+from bot.reminders import feature as reminder_feature
+from bot.reminders import store as reminder_store
+from bot.reminders.rules import ReminderRules, load_reminders
 from bot.session import feature as session_feature
 from bot.session import store as session_store
 from bot.session.flow import Flow
@@ -39,6 +44,8 @@ class Knowledge:
     flow: Flow
     pronunciations: dict[str, str]
     replies: ReplyWords
+    reminders: ReminderRules
+    progress: dict[str, str]
 
 
 def load_all(folder: Path) -> Knowledge:
@@ -47,7 +54,10 @@ def load_all(folder: Path) -> Knowledge:
     kb = load_knowledge(folder)
     checkins = load_checkins(folder, set(kb.sources))
     flow, pronunciations = load_flow(folder), load_pronunciations(folder)
-    return Knowledge(kb, checkins, flow, pronunciations, load_replies(folder))
+    reminders = load_reminders(folder, set(kb.sources))
+    return Knowledge(
+        kb, checkins, flow, pronunciations, load_replies(folder), reminders, load_progress(folder)
+    )
 
 
 def build_coach(config: Config, *, clock: Clock = utcnow, scheduler: Scheduler | None = None) -> Coach:
@@ -66,6 +76,7 @@ def build_coach(config: Config, *, clock: Clock = utcnow, scheduler: Scheduler |
             ledger.migrations,
             feed.migrations,
             voice_store.migrations,
+            reminder_store.migrations,
             health.migrations,
         ],
     )
@@ -82,6 +93,8 @@ def build_coach(config: Config, *, clock: Clock = utcnow, scheduler: Scheduler |
     # Sessions before check-ins: a typed number mid-set is reps.
     session_feature.register(coach, knowledge.flow)
     checkin_feature.register(coach, knowledge.checkins)
+    reminder_feature.register(coach, knowledge.reminders)
+    progress_feature.register(coach, knowledge.progress)
     account_feature.register(coach)
     broadcast_feature.register(coach)
     speaking.register(coach, best_engine())  # /voice: spoken replies (engine loaded on first use)

@@ -11,7 +11,7 @@ import pytest
 
 BOT = Path(__file__).resolve().parent.parent / "bot"
 BASE = {"core", "knowledge", "storage", "config"}
-FEATURES = {"account", "answering", "session", "checkins", "broadcasts", "voice"}
+FEATURES = {"account", "answering", "session", "checkins", "broadcasts", "voice", "reminders", "progress"}
 ALLOWED = {
     **{part: BASE for part in BASE},
     **{feature: BASE | {feature} for feature in FEATURES},

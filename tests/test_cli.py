@@ -29,7 +29,7 @@ def hamcoach(
         text=True,
         cwd=cwd,
         env=full_env,
-        timeout=60,
+        timeout=300,  # encoding every text takes ~20 s, far longer on a loaded machine
     )
 
 
@@ -75,7 +75,7 @@ def test_a_reader_that_stops_early_gets_no_traceback() -> None:
 def test_status_json_has_the_contract_keys(tmp_path: Path) -> None:
     result = hamcoach("status", "--json", env={"HAMCOACH_DB": str(tmp_path / "s.db")})
     counts = json.loads(result.stdout)
-    for key in ("users", "sessions", "pending_checkins", "subscribers", "deliveries"):
+    for key in ("users", "sessions", "pending_checkins", "pending_reminders", "subscribers", "deliveries"):
         assert isinstance(counts[key], int)
 
 

@@ -4,7 +4,8 @@ Buttons print numbered; typing the number or the label presses them. A button th
 or deletes gets no number (type its label), and where the bot asks for a number (reps, a soreness
 score) a typed number is that answer, never a button's index. Timers (rest, check-ins) print when
 due, because a reader thread feeds lines to the main loop, which waits on both. With /voice on,
-each batch of replies is also saved as a voice note and printed as `[voice: PATH]`.
+each batch of replies is also saved as a voice note and printed as `[voice: PATH]`; a chart or a file
+(/progress, /export) is saved and printed as `[picture: PATH]` or `[file: PATH]`.
 """
 
 from __future__ import annotations
@@ -66,6 +67,8 @@ class Terminal:
         self.numbered: list[Button] = []  # the ones a bare number presses
         self.voice_dir = voice_dir  # made on the first voice note when not given
         self.voice_notes = 0
+        self.files_dir: Path | None = None  # made on the first picture or file
+        self.files = 0
 
     def answer(self, replies: Sequence[Reply]) -> None:
         """Show a batch of replies, then its voice note if the user turned spoken replies on."""
@@ -88,9 +91,22 @@ class Terminal:
         self.out.write(f"[voice: {path}]\n\n")
         self.out.flush()
 
+    def save(self, reply: Reply) -> None:
+        """A reply's picture or file saved under a fresh folder, its path printed (DESIGN.md's contract)."""
+        attachment = reply.attachment
+        if attachment is None:
+            return
+        if self.files_dir is None:
+            self.files_dir = Path(tempfile.mkdtemp(prefix="hamcoach-files-"))
+        self.files += 1
+        path = self.files_dir / f"{self.files:04d}-{attachment.filename}"
+        path.write_bytes(attachment.make())
+        self.out.write(f"[{attachment.kind}: {path}]\n")
+
     def show(self, replies: Sequence[Reply]) -> None:
         for reply in replies:
             self.out.write(reply.text + "\n")
+            self.save(reply)
             if reply.buttons or reply.asks:
                 self.buttons = [b for row in reply.buttons for b in row]
                 # Asked for a number, the digits are answers, so no button gets one.

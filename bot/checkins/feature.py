@@ -13,6 +13,7 @@ from bot.checkins.readiness import CheckinReadiness
 from bot.checkins.scheduler import CheckinScheduler
 from bot.checkins.service import CheckinService
 from bot.checkins.store import CheckinStore
+from bot.checkins.usertime import CheckinLocalTime
 from bot.checkins.views import PREFIX
 from bot.core.coach import Coach
 
@@ -30,6 +31,7 @@ def register(coach: Coach, plan: CheckinPlan) -> CheckinHandlers:
     coach.on("forget", handlers.on_forget)
     coach.on("hold_cleared", handlers.on_hold_cleared)
     coach.readiness = CheckinReadiness(coach.store, coach.clock)
+    coach.local_time = CheckinLocalTime(store, plan)
     coach.command("checkins", "Soreness check-ins: what's coming, on/off")(handlers.checkins)
-    coach.command("timezone", "Set your time zone for check-ins")(handlers.timezone)
+    coach.command("timezone", "Set your time zone for check-ins and reminders")(handlers.timezone)
     return handlers

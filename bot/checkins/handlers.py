@@ -59,12 +59,16 @@ class CheckinHandlers:
         return self.service.set_timezone(msg, args)
 
     def on_button(self, msg: Incoming, payload: str) -> list[Reply]:
-        """`ci:s:ID:N` score, `ci:z:ID` snooze, `ci:tz[:ZONE]`, `ci:optin|stop|fine|list`; else stale."""
+        """`ci:s:ID:N` score, `ci:z:ID` snooze, `ci:u:ID:N` undo, `ci:tz[:ZONE]`,
+        `ci:optin|stop|fine|list`; else stale."""
         action, _, rest = payload.partition(":")
         if action == "s":
             return self.score_pressed(msg, rest)
         if action == "z" and rest.isdigit():
             return self.service.snooze(msg, int(rest))
+        undo_id, _, undo_score = rest.partition(":")
+        if action == "u" and undo_id.isdigit() and undo_score.isdigit():
+            return self.service.undo(msg, int(undo_id), int(undo_score))
         if action == "tz":
             return self.service.set_timezone(msg, rest) if rest else [views.timezone_prompt(self.plan)]
         simple = {

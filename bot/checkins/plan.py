@@ -21,13 +21,13 @@ ROOT_KEYS = set(
     "quiet_hours snooze_hours snooze_limit answer_window_hours heavy_score schedule advice"
     " red_flag_followup heavy_twice timezone_buttons texts".split()
 )
-BUTTON_TEXTS = ("button_snooze", "button_stop", "button_optin", "button_fine", "button_timezone")
+BUTTON_TEXTS = (*"button_snooze button_stop button_optin button_fine button_timezone button_undo".split(),)
 REQUIRED_TEXTS = (
     *BUTTON_TEXTS,
     *"optin_done optin_need_timezone stopped scheduled_after_session list_header list_empty list_off"
     " list_never settings_line held_line answered corrected not_a_score out_of_range expired snoozed"
     " snooze_limit timezone_prompt timezone_set timezone_unknown quiet_set quiet_bad fine_done"
-    " fine_not_held when_format score_name score_kept".split(),
+    " fine_not_held when_format score_name score_kept score_undone nothing_to_undo".split(),
 )
 DEFAULT_QUIET = (time(22, 0), time(8, 0))
 

@@ -87,12 +87,28 @@ class CheckinService:
             if step is not None:
                 followers = self.plan.followers(step.id, score)
                 self.timers.create(row.user_id, row.chat_id, row.session_id, row.finished_at, followers)
-        return self.advice(msg.user_id, score, views.answered_lead(self.plan, score, corrected))
+        lead = views.answered_lead(self.plan, score, corrected)
+        return self.advice(msg.user_id, score, lead, undo=row.id)
 
-    def advice(self, user_id: int, score: int, lead: str) -> list[Reply]:
+    def advice(self, user_id: int, score: int, lead: str, undo: int | None = None) -> list[Reply]:
         rest = needs_rest(self.coach.store, user_id, self.plan.heavy_score, self.coach.clock())
         held = self.store.settings(user_id).held_since is not None
-        return views.advice(self.plan, self.coach.kb.sources, score, lead, rest=rest, held=held)
+        sources = self.coach.kb.sources
+        return views.advice(self.plan, sources, score, lead, rest=rest, held=held, undo=undo)
+
+    def undo(self, msg: Incoming, checkin_id: int, score: int) -> list[Reply]:
+        """Take back `score` (a misheard voice note, a slip of the thumb) within the answer window;
+        the check-in is asked again. An old Undo for a score since changed does nothing."""
+        row, now = self.store.get(checkin_id), self.coach.clock()
+        if row is None or row.status != "answered" or row.user_id != msg.user_id or row.score != score:
+            return [views.say(self.plan, "nothing_to_undo")]
+        if row.answered_at is None or now - row.answered_at > self.plan.answer_window:
+            return [views.say(self.plan, "expired")]
+        step = self.plan.step(row.kind)
+        kinds = tuple(s.id for s in self.plan.followers(step.id, score)) if step else ()
+        for dropped in self.store.unanswer(row, kinds):
+            self.timers.drop_job(dropped)
+        return [views.ask_again(self.plan, "score_undone", row.id)]
 
     def typed(self, msg: Incoming, text: str) -> list[Reply] | None:
         """Scores only while a sent check-in awaits one, red flags while check-ins are active; None
@@ -210,6 +226,7 @@ class CheckinService:
             due = due_time(self.plan, row.base_at, settings)
             if due != row.due_at:
                 self.timers.move(row.id, row.base_at, due, now, snooze=False)
+        self.coach.emit("local_time_changed", user_id, {})  # reminders move theirs too
 
     def snooze(self, msg: Incoming, checkin_id: int) -> list[Reply]:
         """Ask again in `snooze_hours` (after quiet hours), up to `snooze_limit` times."""

@@ -244,6 +244,23 @@ class CheckinStore:
                 [row.user_id, row.id, row.session_id, score, stamp(now)],
             )
 
+    def unanswer(self, row: CheckinRow, follower_kinds: tuple[str, ...]) -> list[int]:
+        """Undo a score: the check-in waits again, its soreness row goes, and the pending check-ins
+        that score unlocked are removed; their ids are returned so their jobs can be dropped."""
+        marks = ",".join("?" for _ in follower_kinds) or "''"
+        where = f"user_id = ? and session_id = ? and status = 'pending' and kind in ({marks})"
+        args = [row.user_id, row.session_id, *follower_kinds]
+        dropped = [int(r["id"]) for r in self.db.query(f"select id from checkins where {where}", args)]
+        with self.db.conn:
+            self.db.execute(
+                "update checkins set status = 'sent', score = null, answered_at = null"
+                " where id = ? and status = 'answered'",
+                [row.id],
+            )
+            self.db.execute("delete from soreness where checkin_id = ?", [row.id])
+            self.db.execute(f"delete from checkins where {where}", args)
+        return dropped
+
     def mark_red_flag(self, checkin_id: int) -> None:
         self.db.execute("update checkins set red_flag = 1 where id = ?", [checkin_id])
         self._commit()

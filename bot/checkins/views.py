@@ -115,15 +115,25 @@ def answered_lead(plan: CheckinPlan, score: int, corrected: bool) -> str:
 
 
 def advice(
-    plan: CheckinPlan, sources: Mapping[str, Source], score: int, lead: str, *, rest: bool, held: bool
+    plan: CheckinPlan,
+    sources: Mapping[str, Source],
+    score: int,
+    lead: str,
+    *,
+    rest: bool,
+    held: bool,
+    undo: int | None = None,
 ) -> list[Reply]:
-    """The band's advice with its sources; then rest after two very sore days, and the hold if any."""
+    """The band's advice with its sources, with Undo for the score just stored (`undo`: its
+    check-in); then rest after two very sore days, and the hold if any."""
     band = plan.band(score)
     titles = "; ".join(sources[s].title for s in band.sources if s in sources)
     body = f"{escape(lead)}\n\n{escape(band.text)}"
     if titles:
         body += f"\n\n{italic('Source: ' + titles)}"
-    replies = [Reply.make(body)]
+    buttons = [[Button(plan.texts["button_undo"], f"{PREFIX}:u:{undo}:{score}", aside=True)]]
+    buttons = buttons if undo else []
+    replies = [Reply.make(body, buttons)]
     if rest:
         replies.append(Reply.plain(plan.heavy_twice))
     if held:

@@ -18,6 +18,7 @@ from bot.config import Config
 from bot.core.choosing import Choice, Confirm, Press, choose, phrases_for
 from bot.core.expectation import Expectation, Expectations
 from bot.core.reply import Button, Reply, clip_label
+from bot.core.training import LocalTime, NoTraining, Training, UtcTime
 from bot.knowledge.base import DEFAULT_DIR, KnowledgeBase
 from bot.knowledge.replies import ReplyWords, load_replies
 from bot.knowledge.texts import fill
@@ -200,6 +201,8 @@ class Coach:
     readiness: Readiness = field(default_factory=NoReadiness)  # set by bot/checkins/feature.py
     answers: Answers = field(default_factory=NoAnswers)  # set by bot/app.py (answering/service.py)
     speaker: Speaker | None = None  # set by bot/voice (spoken replies)
+    training: Training = field(default_factory=NoTraining)  # set by bot/session/feature.py
+    local_time: LocalTime = field(default_factory=UtcTime)  # set by bot/checkins/feature.py
     replies: ReplyWords = field(default_factory=lambda: load_replies(DEFAULT_DIR))  # replies.yaml
 
     def __post_init__(self) -> None:
@@ -226,7 +229,8 @@ class Coach:
 
     def on(self, event: str, listener: Listener) -> None:
         """Subscribe to a core event: "session_finished" (data: session_id, finished_at, total_reps),
-        "hold_cleared" (a clinician cleared the user) or "forget" (delete all of the user's rows)."""
+        "hold_cleared" (a clinician cleared the user), "local_time_changed" (the user's time zone or
+        quiet hours changed) or "forget" (delete all of the user's rows)."""
         self.listeners.setdefault(event, []).append(listener)
 
     def emit(self, event: str, user_id: int, data: dict[str, object]) -> list[Reply]:

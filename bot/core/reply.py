@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 TEXT_LIMIT = 4096
 CALLBACK_LIMIT = 64
@@ -58,18 +59,39 @@ class Number:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A picture or a file sent with a reply, whose text becomes its caption.
+
+    `make` builds the bytes; it is slow (a chart) and reads no database, so adapters call it off
+    their event loop (`asyncio.to_thread`), then send a photo or a document named `filename`."""
+
+    kind: Literal["picture", "file"]
+    filename: str
+    make: Callable[[], bytes]
+
+
+CAPTION_LIMIT = 1024
+
+
+@dataclass(frozen=True)
 class Reply:
-    """One message: HTML text, rows of buttons, and the number it asks for, if any."""
+    """One message: HTML text, rows of buttons, the number it asks for, and a picture or file."""
 
     html: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     asks: Number | None = None
+    attachment: Attachment | None = None
 
     @classmethod
     def make(
         cls, html_text: str, buttons: Sequence[Sequence[Button]] = (), asks: Number | None = None
     ) -> Reply:
         return cls(fit(html_text), tuple(tuple(row) for row in buttons if row), asks)
+
+    @classmethod
+    def with_attachment(cls, text: str, attachment: Attachment) -> Reply:
+        """A caption (plain text, at most Telegram's 1,024 characters) under a picture or file."""
+        return cls(fit(escape(text), CAPTION_LIMIT), attachment=attachment)
 
     @classmethod
     def plain(cls, text: str, buttons: Sequence[Sequence[Button]] = (), asks: Number | None = None) -> Reply:

@@ -12,11 +12,14 @@ from bot.session.flow import Flow
 from bot.session.handlers import SessionHandlers
 from bot.session.service import SessionService
 from bot.session.store import SessionStore
+from bot.session.training import SessionTraining
 
 
 def register(coach: Coach, flow: Flow) -> SessionHandlers:
     """Wire the session into the coach; planning asks `coach.readiness`, questions `coach.answers`."""
-    handlers = SessionHandlers(SessionService(coach, flow, SessionStore(coach.store.db)))
+    service = SessionService(coach, flow, SessionStore(coach.store.db))
+    handlers = SessionHandlers(service)
+    coach.training = SessionTraining(service)
     coach.command("session", "Start a guided session")(handlers.cmd_session)
     coach.command("pause", "Pause the session")(handlers.cmd_pause)
     coach.command("resume", "Resume a paused session")(handlers.cmd_resume)

@@ -56,6 +56,7 @@ class Flow:
     rest_seconds: int = 120
     reps_buttons: int = 8
     max_typed_reps: int = 30
+    step_back_days: int = 14  # a longer gap since the last session steps the next one back a week
 
     @property
     def sets_step(self) -> Step:

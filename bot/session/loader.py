@@ -72,7 +72,16 @@ TEXT_KEYS = (
     "edited",
 )
 STEP_FIELDS = {"id", "kind", "title", "text", "buttons", "anytime", "next", "rest_text", "reason", "more"}
-SESSION_FIELDS = {"start", "rest_seconds", "reps_buttons", "max_typed_reps", "anytime", "steps", "texts"}
+SESSION_FIELDS = {
+    "start",
+    "rest_seconds",
+    "reps_buttons",
+    "max_typed_reps",
+    "step_back_days",
+    "anytime",
+    "steps",
+    "texts",
+}
 
 
 def _placeholders(reader: FileReader, node: Node, key: str, text: str) -> None:
@@ -247,6 +256,7 @@ def read_flow(reader: FileReader) -> Flow | None:
         rest_seconds=_int_setting(reader, root, "rest_seconds", 120, 1, 600),
         reps_buttons=_int_setting(reader, root, "reps_buttons", 8, 1, 15),
         max_typed_reps=_int_setting(reader, root, "max_typed_reps", 30, 1, 99),
+        step_back_days=_int_setting(reader, root, "step_back_days", 14, 7, 60),
     )
     if flow.reps_buttons > flow.max_typed_reps:
         reader.error(root, "'reps_buttons' cannot be more than 'max_typed_reps'", "reps_buttons")

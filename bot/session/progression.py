@@ -3,8 +3,9 @@
 Protocol (Oslo Sports Trauma Research Center, as used by Petersen et al. 2011): week 1 one session of
 2x5; week 2 two of 2x6; week 3 three of 3x6-8; week 4 three of 3x8-10; weeks 5-10 three of 3 sets of
 12/10/8; then one session a week. A session counts as done when at least half its target reps were
-logged; otherwise the same session comes again (2-3 reps is a normal start). A gap of more than three
-weeks (Ripley et al. 2021: at least one session every 3 weeks) steps back a week. A recent soreness
+logged; otherwise the same session comes again (2-3 reps is a normal start). A gap of more than two
+weeks (`step_back_days` in session.yaml; our own guidance: Ripley et al. 2021 only say at least one
+session every 3 weeks keeps the benefit) steps back a week. A recent soreness
 score of 8+ means rest first and a lighter session; 5-7 means repeat rather than progress; a red-flag
 hold means no session until a clinician has been seen. Pure functions: no database, no clock.
 """
@@ -37,7 +38,7 @@ WEEKS: tuple[Week, ...] = (
 MAINTENANCE = Week(11, 1, (12, 10, 8), "3 sets of 12, 10 and 8, once a week")
 POSITIONS: tuple[tuple[Week, int], ...] = tuple((w, i) for w in WEEKS for i in range(1, w.sessions + 1))
 DONE_RATIO = 0.5  # at least half the target reps logged counts the session as done
-GAP = timedelta(days=21)
+GAP = timedelta(days=14)
 SORE_REST = 8
 SORE_REPEAT = 5
 SPACING = {1: "in about a week", 2: "in 3-4 days", 3: "in 2-3 days"}
@@ -101,7 +102,8 @@ def week_of(position: int) -> Week:
     return POSITIONS[position][0] if position < len(POSITIONS) else MAINTENANCE
 
 
-def _session_in_week(position: int) -> tuple[int, int]:
+def session_in_week(position: int) -> tuple[int, int]:
+    """(this session's place in its week, sessions that week): (2, 3) for week 3's second."""
     if position < len(POSITIONS):
         week, index = POSITIONS[position]
         return index, week.sessions
@@ -119,7 +121,12 @@ def first_session() -> Plan:
 
 
 def next_session(
-    past: Sequence[Past], *, now: datetime, soreness: int | None = None, held: bool = False
+    past: Sequence[Past],
+    *,
+    now: datetime,
+    soreness: int | None = None,
+    held: bool = False,
+    gap: timedelta = GAP,
 ) -> Plan:
     """The session to do next; `soreness` is the latest check-in score (0-10), `held` a red-flag hold."""
     if not past:
@@ -128,9 +135,9 @@ def next_session(
         last = max(past, key=lambda p: p.finished_at)
         notes: list[str] = []
         kind: Kind
-        if now - last.finished_at > GAP:
+        if now - last.finished_at > gap:
             position, kind = _first_of_previous_week(last.position), "back"
-            notes.append("It has been more than 3 weeks, so we step back a week.")
+            notes.append(f"It has been more than {gap.days} days, so we step back a week.")
         elif soreness is not None and soreness >= SORE_REPEAT:
             position, kind = last.position, "repeat"
         elif not last.done:
@@ -151,7 +158,7 @@ def next_session(
 
 def describe(plan: Plan) -> str:
     """One line for the wrap-up and /history: what, and roughly when (under 170 characters)."""
-    index, of = _session_in_week(plan.position)
+    index, of = session_in_week(plan.position)
     week = plan.week
     when = SPACING.get(week.sessions, "in 2-3 days")
     if plan.kind == "hold":

@@ -40,7 +40,11 @@ class SessionService:
         held = not cleared and self.held(user_id)
         past = self.store.past(user_id)
         return next_session(
-            past, now=self.coach.clock(), soreness=self.coach.readiness.soreness(user_id), held=held
+            past,
+            now=self.coach.clock(),
+            soreness=self.coach.readiness.soreness(user_id),
+            held=held,
+            gap=timedelta(days=self.flow.step_back_days),
         )
 
     def held(self, user_id: int) -> bool:

@@ -266,6 +266,18 @@ class SessionStore:
             out.append(Past(row.finished_at, row.plan.position, row.plan.targets, reps))
         return out
 
+    def all_of(self, user_id: int) -> list[tuple[SessionRow, list[tuple[int, int, datetime]]]]:
+        """Every session of a user, oldest first, with (set_no, reps, logged_at) of its sets."""
+        sets: dict[int, list[tuple[int, int, datetime]]] = {}
+        for r in self.db.execute(
+            "select session_id, set_no, reps, logged_at from sets where user_id = ?"
+            " order by session_id, set_no",
+            [user_id],
+        ):
+            sets.setdefault(int(r[0]), []).append((int(r[1]), int(r[2]), parse_stamp(r[3])))
+        rows = self.db.query("select * from sessions where user_id = ? order by started_at, id", [user_id])
+        return [(row, sets.get(row.id, [])) for row in map(SessionRow.from_row, rows)]
+
     def last_ended(self, user_id: int) -> SessionRow | None:
         return self._one(
             "select * from sessions where user_id = ? and status in ('finished', 'cancelled')"

@@ -183,13 +183,15 @@ def hold(flow: Flow) -> list[Reply]:
 
 
 def question(flow: Flow, row: SessionRow, title: str, answered: Answered) -> list[Reply]:
-    """The answer to a question asked mid-session, then where the session waits and a way back."""
+    """The answer to a question asked mid-session, then where the session waits and a way back.
+    Mid-set the rep count is still asked for, so "three" after a question logs the set."""
     waiting = flow.text("question_continue", step=title)
     buttons = [[continue_button(flow, row)]]
     step = flow.steps[row.state.step]
     if answered.red_flag and step.anytime:
         buttons.append(anytime_row(flow, row, step))
-    return [*answered.replies, Reply.plain(waiting, buttons)]
+    asks = asks_reps(flow, row) if step.kind == "sets" and not row.state.resting else None
+    return [*answered.replies, Reply.plain(waiting, buttons, asks)]
 
 
 def rest_over(flow: Flow, row: SessionRow, late: bool, shown: list[Reply] | None) -> list[Reply]:

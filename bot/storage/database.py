@@ -127,6 +127,7 @@ class Store:
             "users": self.count("users"),
             "sessions": self.count("sessions"),
             "pending_checkins": self.count("checkins", "status = ?", ["pending"]),
+            "pending_reminders": self.count("reminder_pings", "status = ?", ["pending"]),
             "subscribers": self.count("subscribers", "active = 1"),
             "deliveries": self.count("deliveries"),
             "questions": self.count("questions"),

@@ -10,7 +10,7 @@ import pytest
 from bot.checkins.scores import score_in
 from bot.core.coach import Coach, Outgoing
 from bot.session.store import SessionStore
-from tests.support import USER, FakeClock, make_coach, say
+from tests.support import USER, FakeClock, button_data, make_coach, press, say
 
 TO_SETS = ("/session", "no", "yes", "ok", "ok", "ok", "ok")
 
@@ -53,6 +53,32 @@ def test_a_red_flag_reply_keeps_its_score_and_says_so(tmp_path: Path) -> None:
         "select score, red_flag from checkins where score is not null"
     ).fetchall()
     assert (score, flagged) == (6, 1)
+
+
+def test_a_score_can_be_taken_back_and_given_again(tmp_path: Path) -> None:
+    """A misheard voice note or a slip of the thumb stores a score: Undo takes it back, with the
+    check-in it unlocked (the 72-h one after a 48-h score of 4 or more), and asks again."""
+    clock = FakeClock()
+    coach = make_coach(tmp_path, clock)
+    for word in (*TO_SETS, "3", "skip", "4", "check in", "UTC"):
+        say(coach, word)
+    db = coach.store.db
+    for hours, score in ((25, "2"), (24, "9")):
+        clock.advance(hours=hours)
+        for due in [d for d in coach.pending_timers() if d.name.startswith("ci:") and d.when <= clock()]:
+            coach.fire(due.name)
+        stored = say(coach, score)
+    assert "9/10" in stored[0].text and "Undo" in stored[0].labels()
+    assert db.execute("select kind from checkins where status = 'pending'").fetchall() == [("h72",)]
+    again = press(coach, button_data(stored, "Undo"))
+    assert "took that score back" in again[0].text and "10" in again[0].labels()
+    assert db.execute("select count(*) from soreness").fetchone()[0] == 1, "the 24-h score stays"
+    assert db.execute("select status, score from checkins where kind = 'h48'").fetchall() == [("sent", None)]
+    assert db.execute("select count(*) from checkins where kind = 'h72'").fetchone()[0] == 0
+    assert [d.name for d in coach.pending_timers() if d.name.startswith("ci:")] == ["ci:sweep"]
+    say(coach, "3")
+    assert db.execute("select score from checkins where kind = 'h48'").fetchone()[0] == 3
+    assert "no score to take back" in press(coach, button_data(stored, "Undo"))[0].text.lower()
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,39 @@ JsonDict = dict[str, Any]
 
 MAX_MESSAGE_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
+MAX_PHOTO_BYTES = 10 * 1024 * 1024  # sendPhoto: at most 10 MB, width + height at most 10000, ratio <= 20
+MAX_PHOTO_SIDES = 10000
+MAX_PHOTO_RATIO = 20
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # other files: at most 50 MB through the Bot API
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) of a PNG or JPEG, as Telegram reads it before accepting a photo; None if neither."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR" and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data[:2] != b"\xff\xd8":
+        return None
+    at = 2
+    while at + 9 < len(data) and data[at] == 0xFF:
+        marker, length = data[at + 1], int.from_bytes(data[at + 2 : at + 4], "big")
+        if marker in (0xC0, 0xC1, 0xC2):
+            return int.from_bytes(data[at + 7 : at + 9], "big"), int.from_bytes(data[at + 5 : at + 7], "big")
+        at += 2 + length
+    return None
+
+
+def photo_sizes(width: int, height: int) -> list[tuple[int, int]]:
+    """The sizes Telegram keeps of a photo: scaled to fit 90, 320, 800 and 1280 pixels, never larger
+    than the original."""
+    out: list[tuple[int, int]] = []
+    for side in (90, 320, 800, 1280):
+        scale = min(1.0, side / max(width, height))
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        if size not in out:
+            out.append(size)
+    return out
+
+
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_CALLBACK_ANSWER_LENGTH = 200
 MAX_INLINE_BUTTONS = 100

@@ -1404,8 +1404,10 @@ class FakeBotApi:
         }
         media: Any
         if kind == "photo":
-            media = [{**base, "width": 800, "height": 600}]
+            media = self._photo_sizes(stored, base)
         else:
+            if len(stored.data) > rules.MAX_UPLOAD_BYTES:
+                raise bad_request("Request Entity Too Large")
             media = dict(base)
             if stored.mime_type:
                 media["mime_type"] = stored.mime_type
@@ -1426,6 +1428,21 @@ class FakeBotApi:
             reply_to_message=reply,
             **{kind: media},
         )
+
+    @staticmethod
+    def _photo_sizes(stored: _StoredFile, base: JsonDict) -> list[JsonDict]:
+        """Telegram's rules for sendPhoto: a real picture, at most 10 MB, sides adding up to at most
+        10000 pixels, at most 20 times as wide as high; then its PhotoSizes (the original last)."""
+        if len(stored.data) > rules.MAX_PHOTO_BYTES:
+            raise bad_request("PHOTO_SAVE_FILE_INVALID")
+        size = rules.image_size(stored.data) if stored.data else (800, 600)  # a file_id sent before
+        if size is None:
+            raise bad_request("IMAGE_PROCESS_FAILED")
+        width, height = size
+        ratio = max(width, height) / max(1, min(width, height))
+        if width + height > rules.MAX_PHOTO_SIDES or ratio > rules.MAX_PHOTO_RATIO or 0 in size:
+            raise bad_request("PHOTO_INVALID_DIMENSIONS")
+        return [{**base, "width": w, "height": h} for w, h in rules.photo_sizes(width, height)]
 
     def _media_file(self, value: Any, kind: str) -> _StoredFile:
         if isinstance(value, UploadedFile):

@@ -31,7 +31,7 @@ GROUP = -100_777
 SENTINEL = 9399
 COMMANDS = ["/start", "/help", "/topics", "/session", "/pause", "/resume", "/cancel", "/history",
             "/checkins", "/timezone", "/subscribe", "/unsubscribe", "/updates", "/forget", "/voice",
-            "/broadcast", "/broadcast_status", "/nonsense"]  # fmt: skip
+            "/broadcast", "/broadcast_status", "/reminders", "/progress", "/export", "/nonsense"]  # fmt: skip
 PREFIXES = ["", "s:", "ci:", "sub:", "bc:", "qa:", "topic:", "v:", "forget:", "x" * 60]
 
 texts = st.one_of(

@@ -66,6 +66,7 @@ def test_full_session_in_process(tmp_path: Path) -> None:
     assert "week 2" in wrap[1].text and labels(wrap) == [
         "Check in on my soreness",
         "Notify me of site updates",
+        "Remind me of my next session",
     ]
     assert logged(coach) == [(1, 3), (2, 2)]
     assert finished and finished[0]["total_reps"] == 5

@@ -44,7 +44,7 @@ def test_issue_steps_are_there() -> None:
     for phrase in ("glutes", "without using your hands", "2-3 reps", "calf", "sharp", "soreness"):
         assert phrase in text, phrase
     wrap = FLOW.steps["wrap-up"]
-    assert [c.data for c in wrap.buttons] == ["ci:optin", "sub:on"]
+    assert [c.data for c in wrap.buttons] == ["ci:optin", "sub:on", "rm:offer"]
 
 
 def broken(tmp_path: Path, old: str, new: str) -> list[str]:

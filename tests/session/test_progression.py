@@ -35,6 +35,10 @@ def test_progression_adjusts_by_reps_gap_soreness_and_hold() -> None:
     assert poor.position == 0 and poor.kind == "repeat"
     gap = next_session([past(6, (8, 8, 8), days_ago=30)], now=NOW)
     assert gap.kind == "back" and POSITIONS[gap.position][0].number == 3  # week 4 -> week 3
+    assert next_session([past(6, (8, 8, 8), days_ago=15)], now=NOW).kind == "back"  # > 2 weeks
+    assert next_session([past(6, (8, 8, 8), days_ago=13)], now=NOW).kind == "progress"
+    longer = next_session([past(6, (8, 8, 8), days_ago=15)], now=NOW, gap=timedelta(days=21))
+    assert longer.kind == "progress", "session.yaml's step_back_days sets the gap"
     sore = next_session([past(3, (6, 6, 6))], now=NOW, soreness=8)
     assert sore.kind == "rest" and sore.sets == 2 and sore.targets == (6, 6)
     moderate = next_session([past(3, (6, 6, 6))], now=NOW, soreness=6)

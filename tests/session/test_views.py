@@ -48,7 +48,7 @@ def test_the_end_step_says_what_comes_next_and_hands_over_to_other_features() ->
     replies = views.screen(FLOW, done, [(1, 3), (2, 2)], "week 2, 2 sets of 6.")
     assert "You logged 2 sets: 3 and 2 reps, 5 in total." in replies[0].text
     assert "Next: week 2, 2 sets of 6." in replies[-1].text
-    assert datas(replies) == ["ci:optin", "sub:on"]
+    assert datas(replies) == ["ci:optin", "sub:on", "rm:offer"]
 
 
 def test_notes_carry_the_buttons_that_help() -> None:

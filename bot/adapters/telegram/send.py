@@ -10,6 +10,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot.adapters.telegram.files import send_attachment
 from bot.core.coach import Speaker
 from bot.core.reply import Reply
 from bot.voice.speaking import batch_text
@@ -27,6 +28,8 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
 
 async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> Message:
     """Send one reply; if Telegram cannot parse our HTML (a bug, never expected), send it as plain text."""
+    if reply.attachment is not None:  # a chart or a file: bot/adapters/telegram/files.py
+        return await send_attachment(bot, chat_id, reply, reply.attachment)
     try:
         return await bot.send_message(
             chat_id, reply.html, parse_mode=ParseMode.HTML, reply_markup=keyboard(reply)

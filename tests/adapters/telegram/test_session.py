@@ -81,7 +81,11 @@ async def test_full_walkthrough(fake_api: FakeBotApi, tmp_path: Path) -> None:
         wrap, more = await exchange(fake_api, USER, "III", 2)
         assert "You logged 2 sets: 3 and 3 reps, 6 in total." in wrap["text"]
         assert "week 2" in more["text"]
-        assert keyboard_labels(more) == ["Check in on my soreness", "Notify me of site updates"]
+        assert keyboard_labels(more) == [
+            "Check in on my soreness",
+            "Notify me of site updates",
+            "Remind me of my next session",
+        ]
         steps = [m["text"] for m in fake_api.sent_messages(USER)[1:] if "Source:" not in m["text"]]
         assert all(len(t) < MESSAGE_LIMIT for t in steps), max(steps, key=len)  # knowledge answers aside
         [history] = await exchange(fake_api, USER, "/history")

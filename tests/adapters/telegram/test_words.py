@@ -56,3 +56,16 @@ async def test_stop_needs_the_plain_word_or_a_yes(fake_api: FakeBotApi, tmp_path
         assert stopped["text"].startswith("Stopped for today")
         [(row, _sets)] = SessionStore(app.bot_data["coach"].store.db).history(USER, limit=1)
         assert row.status == "cancelled" and row.stop_reason == "user"
+
+
+async def test_after_a_question_mid_set_a_number_logs_the_set(fake_api: FakeBotApi, tmp_path: Path) -> None:
+    async with running_bot(fake_api, make_config(tmp_path)) as app:
+        await exchange(fake_api, USER, "/session")
+        for word in ("no", "yes", "ok", "ok", "ok", "ok"):
+            await exchange(fake_api, USER, word)
+        *_, waiting = await exchange(fake_api, USER, "why do my calves cramp?", 2)
+        assert keyboard_labels(waiting) == ["Continue"]
+        [rest] = await exchange(fake_api, USER, "three")
+        assert "Set 1: 3 reps logged" in rest["text"]
+        [(_row, sets)] = SessionStore(app.bot_data["coach"].store.db).history(USER, limit=1)
+        assert sets == [(1, 3)]
