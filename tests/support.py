@@ -97,7 +97,8 @@ async def running_bot(
     from bot.adapters.telegram.app import build_application
 
     config = dataclasses.replace(config, token=api.token, api_base_url=api.base_url)
-    kwargs: dict[str, Any] = {"base_file_url": api.base_file_url, **options}
+    derive = options.pop("derive_file_url", False)  # True: the app builds the file URL itself
+    kwargs: dict[str, Any] = {"base_file_url": None if derive else api.base_file_url, **options}
     if clock is not None:
         kwargs["clock"] = clock
     app = build_application(config, **kwargs)

@@ -194,6 +194,8 @@ class Coach:
     timers: dict[str, TimerHandler] = field(default_factory=dict)
     pending: list[PendingTimers] = field(default_factory=list)
     start_buttons: list[Button] = field(default_factory=list)
+    # A start button that reads differently per user ("Start my next session"), by callback data.
+    start_variants: dict[str, Callable[[int], Button]] = field(default_factory=dict)
     fallback_text: Handler | None = None
     listeners: dict[str, list[Listener]] = field(default_factory=dict)
     ears: Ears | None = None  # set by bot/voice/feature.py
@@ -335,6 +337,13 @@ class Coach:
         ]
         self.expectations.record(msg.chat_id, msg.user_id, replies, self.clock())
         return replies
+
+    def starts(self, user_id: int) -> list[Button]:
+        """The start buttons as this user should see them (a returning user is not a newcomer)."""
+        return [
+            self.start_variants[b.data](user_id) if b.data in self.start_variants else b
+            for b in self.start_buttons
+        ]
 
     def stale(self) -> list[Reply]:
         """The reply to a button this build no longer knows (an old message), with fresh buttons."""

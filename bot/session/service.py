@@ -58,7 +58,7 @@ class SessionService:
             return [views.paused_reply(self.flow, row)]
         at_end = self.flow.steps[row.state.step].kind == "end"
         upcoming = describe(self.plan_for(row.user_id)) if at_end else ""
-        return views.screen(self.flow, row, self.store.sets_of(row.id), upcoming)
+        return views.screen(self.flow, row, self.store.sets_of(row.id), upcoming, self.rest_left(row))
 
     def note(self, row: SessionRow, key: str) -> list[Reply]:
         """A short explanation, with the buttons that help, or followed by the current step."""
@@ -67,10 +67,14 @@ class SessionService:
 
     def left(self, row: SessionRow) -> str:
         """What is left of the pending rest, "0:00" when none."""
+        return views.countdown(self.rest_left(row) or 0)
+
+    def rest_left(self, row: SessionRow) -> int | None:
+        """Seconds left of the pending rest, None when not resting."""
         rest = self.store.rest(row.id, row.state.set_no - 1) if row.state.resting else None
         if rest is None:
-            return "0:00"
-        return views.countdown(max(0, int((rest[0] - self.coach.clock()).total_seconds())))
+            return None
+        return max(0, int((rest[0] - self.coach.clock()).total_seconds()))
 
     def title(self, row: SessionRow) -> str:
         if row.state.step not in self.flow.steps:

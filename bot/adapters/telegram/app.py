@@ -26,6 +26,14 @@ from bot.core.coach import Clock, utcnow
 log = logging.getLogger(__name__)
 
 
+def file_url(base_url: str) -> str:
+    """The Bot API's file URL for a base URL ending in /bot: only the path's last "/bot" gains
+    "/file" (a host or an earlier path part named bot... stays as it is)."""
+    parts = urlsplit(base_url)
+    head, bot, tail = parts.path.rpartition("/bot")
+    return parts._replace(path=f"{head}/file{bot}{tail}" if bot else f"{parts.path}/file").geturl()
+
+
 def build_application(
     config: Config,
     *,
@@ -38,7 +46,7 @@ def build_application(
     builder = ApplicationBuilder().token(config.token)
     if config.api_base_url:
         builder = builder.base_url(config.api_base_url)
-        builder = builder.base_file_url(base_file_url or config.api_base_url.replace("/bot", "/file/bot"))
+        builder = builder.base_file_url(base_file_url or file_url(config.api_base_url))
     if rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
     if concurrent_updates:  # chats in parallel, each chat's updates in order (benchmarks/session.py)

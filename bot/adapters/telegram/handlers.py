@@ -70,7 +70,9 @@ async def on_voice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     duration = audio.duration  # an int of seconds, or a timedelta with PTB_TIMEDELTA set
     seconds = duration.total_seconds() if isinstance(duration, timedelta) else float(duration or 0)
-    if seconds > coach.config.voice_max_seconds or (audio.file_size or 0) > MAX_BYTES:
+    if (audio.file_size or 0) > MAX_BYTES:
+        heard = Heard(problem="too_large")
+    elif seconds > coach.config.voice_max_seconds:
         heard = Heard(problem="too_long")
     else:
         data = bytes(await (await audio.get_file()).download_as_bytearray())
@@ -83,8 +85,12 @@ async def on_voice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_unsupported(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Stickers, photos, files: a polite line instead of silence."""
-    await _dispatch(update, context, "unsupported", "")
+    """Stickers, photos, files: a polite line instead of silence; a caption is read as typed text."""
+    caption = update.message.caption if update.message is not None else None
+    if caption and caption.strip():
+        await _dispatch(update, context, "text", caption)
+    else:
+        await _dispatch(update, context, "unsupported", "")
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
