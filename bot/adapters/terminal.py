@@ -20,7 +20,7 @@ from typing import TextIO
 
 from bot.app import build_coach
 from bot.config import Config
-from bot.core.coach import Coach, Incoming
+from bot.core.coach import Clock, Coach, Incoming, utcnow
 from bot.core.reply import Button, Reply
 from bot.voice.speaking import batch_text
 
@@ -127,10 +127,11 @@ def _read_lines(source: TextIO, lines: queue.Queue[str | None]) -> None:
     lines.put(None)
 
 
-def chat(config: Config, source: TextIO, out: TextIO) -> int:
+def chat(config: Config, source: TextIO, out: TextIO, clock: Clock = utcnow) -> int:
     """Run the chat until end of input."""
     scheduler = TerminalScheduler()
-    coach = build_coach(config, scheduler=scheduler)
+    coach = build_coach(config, clock=clock, scheduler=scheduler)
+    coach.timer_user = TERMINAL_USER  # the bot may share this database: its users' timers are its own
     for due in coach.pending_timers():
         scheduler.schedule(due.name, due.when)
     term = Terminal(coach, out)

@@ -85,5 +85,6 @@ def register(coach: Coach, index: Index) -> AnsweringFeature:
     coach.button("m")(feature.menu)
     coach.button("t")(feature.topic)
     coach.button("e")(feature.entry)
+    coach.group_buttons.update({"t", "e", "m:topics"})  # browsing the knowledge works in a group too
     coach.fallback_text = feature.ask
     return feature

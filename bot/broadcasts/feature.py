@@ -163,6 +163,8 @@ class BroadcastFeature:
 
     def pending(self) -> list[Due]:
         """Unfinished broadcasts resume at start-up (the adapter runs `bc:<id>` timers)."""
+        if self.coach.timer_user is not None:  # `hamcoach chat`: broadcasts belong to the bot
+            return []
         now = self.coach.clock()
         return [Due(f"{BC}:{bid}", now) for bid in ledger.sending(self.store)]
 

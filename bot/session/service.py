@@ -206,7 +206,7 @@ class SessionService:
         """A rest is over: the database decides whether that still means anything."""
         row = self.store.get(session_id)
         due = self.store.rest(session_id, set_no)
-        if row is None or due is None or due[1] != "pending":
+        if row is None or due is None or due[1] != "pending" or not self.coach.runs_timers_of(row.user_id):
             return []
         if row.status != "active" or not row.state.resting or row.state.set_no != set_no + 1:
             self.store.close_rest(row.id, set_no)
@@ -222,7 +222,8 @@ class SessionService:
     def pending(self) -> list[Due]:
         """Rest timers to rebuild at start-up; one that passed while down fires at once."""
         now = self.coach.clock()
-        return [Due(rest_timer(sid, n), max(due, now)) for sid, n, due in self.store.pending_rests()]
+        rests = self.store.pending_rests(self.coach.timer_user)
+        return [Due(rest_timer(sid, n), max(due, now)) for sid, n, due in rests]
 
     def forget(self, user_id: int) -> None:
         """Delete the user's sessions and drop their pending rest timers."""
