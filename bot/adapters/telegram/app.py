@@ -16,7 +16,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.adapters.telegram import broadcasting, handlers
+from bot.adapters.telegram import broadcasting, flood, handlers
 from bot.adapters.telegram.jobs import rebuild
 from bot.adapters.telegram.ordering import PerChatUpdateProcessor
 from bot.app import build_coach
@@ -56,6 +56,7 @@ def build_application(
     # `bc:<id>` timers run the async broadcast fan-out; every other timer runs the core's handler.
     scheduler = broadcasting.scheduler(app.job_queue)
     app.bot_data["coach"] = build_coach(config, clock=clock, scheduler=scheduler)
+    flood.install(app, config)  # before every other handler: a flood costs no one else anything
     message = filters.UpdateType.MESSAGE
     app.add_handler(MessageHandler(message & (filters.TEXT | filters.COMMAND), handlers.on_text))
     app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.TEXT, handlers.on_edited))
