@@ -104,7 +104,8 @@ def main() -> int:
     parser.add_argument("--flood-rate", type=float, default=100.0)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        base = make_config(Path(tmp))
+        defaults = Config.from_env({})  # the guard as shipped (make_config turns it off for tests)
+        base = make_config(Path(tmp), flood_rate=defaults.flood_rate, flood_burst=defaults.flood_burst)
         off = dataclasses.replace(base, db=Path(tmp) / "off.db", flood_burst=1e9)
         alone, _, _ = run(base, args.questions, None)
         guarded, sent_on, answered_on = run(

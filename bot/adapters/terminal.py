@@ -3,8 +3,10 @@
 Buttons print numbered; typing the number or the label presses them. A button that stops, cancels
 or deletes gets no number (type its label), and where the bot asks for a number (reps, a soreness
 score) a typed number is that answer, never a button's index. Timers (rest, check-ins) print when
-due, because a reader thread feeds lines to the main loop, which waits on both. With /voice on,
-each batch of replies is also saved as a voice note and printed as `[voice: PATH]`.
+due, because a reader thread feeds lines to the main loop, which waits on both; only the terminal
+user's timers run, since the bot may share the database and its users' check-ins are the bot's to
+send. With /voice on, each batch of replies is also saved as a voice note and printed as
+`[voice: PATH]`.
 """
 
 from __future__ import annotations

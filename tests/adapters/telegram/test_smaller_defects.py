@@ -51,6 +51,6 @@ async def test_the_derived_file_url_downloads_from_the_server(fake_api: FakeBotA
     """No base_file_url given: the one derived from the base URL must reach the server's files."""
     async with running_bot(fake_api, make_config(tmp_path), derive_file_url=True):
         fake_api.user_sends_voice(USER, (VOICE / "muscles.ogg").read_bytes(), duration=3)
-        heard, _ = await fake_api.wait_for_messages_async(USER, 2)
+        heard, _ = await fake_api.wait_for_messages_async(USER, 2, timeout=60)  # the model loads first
         assert heard["text"].startswith("🎙 I heard:")
         assert [c.status for c in fake_api.calls_of("downloadFile")] == [200]
