@@ -182,14 +182,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "HAMCOACH_FLOOD_RATE",
         "flood_rate",
-        "2",
+        "1",
         positive,
         "Messages a second one user may keep sending; beyond it (and the burst) they are dropped.",
     ),
     Setting(
         "HAMCOACH_FLOOD_BURST",
         "flood_burst",
-        "20",
+        "10",
         at_least_one,
         "Messages one user may send at once before the flood guard steps in.",
     ),
