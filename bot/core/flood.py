@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 Seconds = Callable[[], float]
 MAX_TRACKED = 10_000  # users remembered before idle (full) buckets are forgotten
+LOG_EVERY = 100  # dropped messages between two log lines of a flood that goes on
 EPSILON = 1e-9  # of a token: float rounding must not refuse someone sending exactly at the rate
 
 
@@ -67,6 +68,8 @@ class FloodGuard:
         bucket.dropped += 1
         self.dropped += 1
         if bucket.flooding:
+            if bucket.dropped % LOG_EVERY == 0:  # a flood that never ends is still counted in the log
+                log.info("flood: user %s, %d messages dropped so far", user_id, bucket.dropped)
             return Verdict.DROP
         bucket.flooding = True
         self.floods += 1
