@@ -47,6 +47,13 @@ def positive(name: str, raw: str) -> float:
     return number
 
 
+def at_least_one(name: str, raw: str) -> float:
+    number = positive(name, raw)
+    if number < 1:
+        raise ConfigError(f"{name} must be at least 1, not {raw!r}")
+    return number
+
+
 def log_level(name: str, raw: str) -> str:
     level = raw.upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -173,6 +180,20 @@ SETTINGS: tuple[Setting, ...] = (
         "Speech recogniser: whisper (Whisper tiny.en) or pocketsphinx (smaller, less accurate).",
     ),
     Setting(
+        "HAMCOACH_FLOOD_RATE",
+        "flood_rate",
+        "1",
+        positive,
+        "Messages a second one user may keep sending; beyond it (and the burst) they are dropped.",
+    ),
+    Setting(
+        "HAMCOACH_FLOOD_BURST",
+        "flood_burst",
+        "10",
+        at_least_one,
+        "Messages one user may send at once before the flood guard steps in.",
+    ),
+    Setting(
         "HAMCOACH_WEBHOOK_URL",
         "webhook_url",
         "",
@@ -219,6 +240,8 @@ class Config:
     checkin_grace_hours: float
     voice_max_seconds: float
     voice_backend: str
+    flood_rate: float
+    flood_burst: float
     webhook_url: str
     webhook_secret: str
     webhook_listen: tuple[str, int]

@@ -3,9 +3,11 @@
 Buttons print numbered; typing the number or the label presses them. A button that stops, cancels
 or deletes gets no number (type its label), and where the bot asks for a number (reps, a soreness
 score) a typed number is that answer, never a button's index. Timers (rest, check-ins) print when
-due, because a reader thread feeds lines to the main loop, which waits on both. With /voice on,
-each batch of replies is also saved as a voice note and printed as `[voice: PATH]`; a chart or a file
-(/progress, /export) is saved and printed as `[picture: PATH]` or `[file: PATH]`.
+due, because a reader thread feeds lines to the main loop, which waits on both; only the terminal
+user's timers run, since the bot may share the database and its users' check-ins are the bot's to
+send. With /voice on, each batch of replies is also saved as a voice note and printed as
+`[voice: PATH]`; a chart or a file (/progress, /export) is saved and printed as `[picture: PATH]` or
+`[file: PATH]`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import TextIO
 
 from bot.app import build_coach
 from bot.config import Config
-from bot.core.coach import Coach, Incoming
+from bot.core.coach import Clock, Coach, Incoming, utcnow
 from bot.core.reply import Button, Reply
 from bot.voice.speaking import batch_text
 
@@ -143,10 +145,11 @@ def _read_lines(source: TextIO, lines: queue.Queue[str | None]) -> None:
     lines.put(None)
 
 
-def chat(config: Config, source: TextIO, out: TextIO) -> int:
+def chat(config: Config, source: TextIO, out: TextIO, clock: Clock = utcnow) -> int:
     """Run the chat until end of input."""
     scheduler = TerminalScheduler()
-    coach = build_coach(config, scheduler=scheduler)
+    coach = build_coach(config, clock=clock, scheduler=scheduler)
+    coach.timer_user = TERMINAL_USER  # the bot may share this database: its users' timers are its own
     for due in coach.pending_timers():
         scheduler.schedule(due.name, due.when)
     term = Terminal(coach, out)

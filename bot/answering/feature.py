@@ -7,6 +7,7 @@ from bot.answering.service import Questions
 from bot.answering.views import entry_buttons, render_entry, topic_buttons, topics_button
 from bot.core.coach import Coach, Incoming
 from bot.core.reply import Button, Reply, bold, escape
+from bot.core.textnorm import words
 
 MESSAGE_LIMIT = 4000  # characters of a question we read; the rest is ignored with a note
 
@@ -21,7 +22,7 @@ class AnsweringFeature:
 
     def start(self, msg: Incoming, args: str) -> list[Reply]:
         """/start: the welcome, with every feature's start buttons two to a row."""
-        buttons = self.coach.start_buttons
+        buttons = self.coach.starts(msg.user_id)
         rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
         return [Reply.plain(self.kb.texts["welcome"], rows)]
 
@@ -58,7 +59,7 @@ class AnsweringFeature:
     def ask(self, msg: Incoming, text: str) -> list[Reply]:
         """Any other text is a question: its answer or an honest "don't know", logged for the coach."""
         prefix = [Reply.plain(self.kb.texts["edited"])] if msg.kind == "edited" else []
-        if not text.strip():
+        if not words(text):  # nothing but punctuation, emoji or invisible characters
             return [*prefix, Reply.plain(self.kb.texts["empty"], topics_button(self.kb))]
         if len(text) > MESSAGE_LIMIT:
             prefix.append(Reply.plain(self.kb.texts["too_long"]))
@@ -84,5 +85,6 @@ def register(coach: Coach, index: Index) -> AnsweringFeature:
     coach.button("m")(feature.menu)
     coach.button("t")(feature.topic)
     coach.button("e")(feature.entry)
+    coach.group_buttons.update({"t", "e", "m:topics"})  # browsing the knowledge works in a group too
     coach.fallback_text = feature.ask
     return feature

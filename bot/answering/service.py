@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from bot.answering.index import Index
 from bot.answering.views import answer_replies
 from bot.core.coach import Answered, Clock
+from bot.core.reply import Reply
+from bot.core.textnorm import words
 from bot.storage.database import Store
 
 
@@ -26,6 +28,8 @@ class Questions:
         return self.index.answer(text).matched
 
     def ask(self, user_id: int, text: str) -> Answered:
+        if not words(text):  # ".", "?", emoji only: nothing to answer, nothing worth a coach's look
+            return Answered([Reply.plain(self.index.kb.texts["empty"])], matched=False, red_flag=False)
         answer = self.index.answer(text)
         topic = answer.entry.id if answer.entry else None
         self.store.log_question(user_id, text, topic, answer.score, answer.red_flag, self.clock())

@@ -64,10 +64,11 @@ class BroadcastFeature:
 
     def updates(self, msg: Incoming, args: str) -> list[Reply]:
         shown = ledger.latest(self.store, UPDATES_SHOWN)
+        subscribed = ledger.is_subscribed(self.store, msg.user_id)
         if not shown:
-            return [Reply.plain(self.coach.kb.texts["no_updates"])]
+            return [Reply.plain(self.coach.kb.texts["no_updates_subscribed" if subscribed else "no_updates"])]
         blocks = [f"<b>{escape(b.created_at[:10])}</b>\n{excerpt(b.text, UPDATE_EXCERPT)}" for b in shown]
-        tail = "" if ledger.is_subscribed(self.store, msg.user_id) else "\n\n/subscribe to get the next one."
+        tail = "" if subscribed else "\n\n/subscribe to get the next one."
         return [Reply("<b>Latest site updates</b>\n\n" + "\n\n".join(blocks) + escape(tail))]
 
     def forget(self, user_id: int, data: dict[str, object]) -> list[Reply]:
@@ -162,6 +163,8 @@ class BroadcastFeature:
 
     def pending(self) -> list[Due]:
         """Unfinished broadcasts resume at start-up (the adapter runs `bc:<id>` timers)."""
+        if self.coach.timer_user is not None:  # `hamcoach chat`: broadcasts belong to the bot
+            return []
         now = self.coach.clock()
         return [Due(f"{BC}:{bid}", now) for bid in ledger.sending(self.store)]
 

@@ -96,12 +96,12 @@ class CheckinScheduler:
         Less late than the grace means send now, more means missed: never a burst of stale pings after
         a long outage.
         """
-        now = self.coach.clock()
-        missed = self.store.miss_stale(now - self.grace)
-        expired = self.store.expire_sent(now - self.plan.answer_window)
+        now, only = self.coach.clock(), self.coach.timer_user
+        missed = self.store.miss_stale(now - self.grace, only)
+        expired = self.store.expire_sent(now - self.plan.answer_window, only)
         if missed or expired:
             log.info("check-ins: %d missed while down, %d expired unanswered", missed, expired)
-        rows = self.store.due_until(now + HORIZON, limit=MAX_JOBS)
+        rows = self.store.due_until(now + HORIZON, limit=MAX_JOBS, user_id=only)
         sweep = now + SWEEP_EVERY
         if len(rows) == MAX_JOBS:  # a crowd falls due (08:00 in one time zone): come back for the rest
             sweep = min(sweep, max(rows[-1][1], now + CROWD_RECHECK))
@@ -125,7 +125,7 @@ class CheckinScheduler:
             log.warning("bad check-in timer name %r", name)
             return []
         row = self.store.get(checkin_id)
-        if row is None or row.status != "pending":
+        if row is None or row.status != "pending" or not self.coach.runs_timers_of(row.user_id):
             return []
         return self.send(row)
 

@@ -280,30 +280,36 @@ class CheckinStore:
         self._commit()
         return ids
 
-    def expire_sent(self, sent_before: datetime) -> int:
-        """Sent check-ins nobody answered within the answer window become missed."""
+    def expire_sent(self, sent_before: datetime, user_id: int | None = None) -> int:
+        """Sent check-ins nobody answered within the answer window become missed (only `user_id`'s
+        when given: `hamcoach chat` touches no one else's)."""
         cursor = self.db.execute(
-            "update checkins set status = 'missed' where status = 'sent' and sent_at < ?",
-            [stamp(sent_before)],
+            "update checkins set status = 'missed' where status = 'sent' and sent_at < ?"
+            " and (? is null or user_id = ?)",
+            [stamp(sent_before), user_id, user_id],
         )
         self._commit()
         return cursor.rowcount
 
-    def miss_stale(self, due_before: datetime) -> int:
+    def miss_stale(self, due_before: datetime, user_id: int | None = None) -> int:
         """Pending check-ins more than the grace late are marked missed, never sent in a burst."""
         cursor = self.db.execute(
-            "update checkins set status = 'missed' where status = 'pending' and due_at < ?",
-            [stamp(due_before)],
+            "update checkins set status = 'missed' where status = 'pending' and due_at < ?"
+            " and (? is null or user_id = ?)",
+            [stamp(due_before), user_id, user_id],
         )
         self._commit()
         return cursor.rowcount
 
-    def due_until(self, until: datetime, limit: int = -1) -> list[tuple[int, datetime]]:
-        """(id, due_at) of the first `limit` pending check-ins due by `until`, for the job queue."""
+    def due_until(
+        self, until: datetime, limit: int = -1, user_id: int | None = None
+    ) -> list[tuple[int, datetime]]:
+        """(id, due_at) of the first `limit` pending check-ins due by `until` (of `user_id` only,
+        when given), for the job queue."""
         rows = self.db.execute(
             "select id, due_at from checkins where status = 'pending' and due_at <= ?"
-            " order by due_at, id limit ?",
-            [stamp(until), limit],
+            " and (? is null or user_id = ?) order by due_at, id limit ?",
+            [stamp(until), user_id, user_id, limit],
         ).fetchall()
         return [(r[0], parse_stamp(r[1])) for r in rows]
 

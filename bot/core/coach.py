@@ -44,6 +44,7 @@ class Incoming:
     kind: Kind = "text"
     text: str = ""
     first_name: str = ""
+    private: bool = True  # False in a group: questions only, and the user's private chat stays theirs
 
 
 @dataclass(frozen=True)
@@ -195,6 +196,10 @@ class Coach:
     timers: dict[str, TimerHandler] = field(default_factory=dict)
     pending: list[PendingTimers] = field(default_factory=list)
     start_buttons: list[Button] = field(default_factory=list)
+    # A start button that reads differently per user ("Start my next session"), by callback data.
+    start_variants: dict[str, Callable[[int], Button]] = field(default_factory=dict)
+    # Buttons that work in a group (callback data or its prefix): the Q&A's topics and entries.
+    group_buttons: set[str] = field(default_factory=set)
     fallback_text: Handler | None = None
     listeners: dict[str, list[Listener]] = field(default_factory=dict)
     ears: Ears | None = None  # set by bot/voice/feature.py
@@ -204,6 +209,9 @@ class Coach:
     training: Training = field(default_factory=NoTraining)  # set by bot/session/feature.py
     local_time: LocalTime = field(default_factory=UtcTime)  # set by bot/checkins/feature.py
     replies: ReplyWords = field(default_factory=lambda: load_replies(DEFAULT_DIR))  # replies.yaml
+    # Whose timers this process runs: None for everyone's (the bot), a user id for `hamcoach chat`,
+    # which shares the bot's database and must not take other users' check-ins and rests.
+    timer_user: int | None = None
 
     def __post_init__(self) -> None:
         self.expectations = Expectations(self.store.db)
@@ -240,10 +248,26 @@ class Coach:
     def handle(self, msg: Incoming) -> list[Reply]:
         """Everything a user does goes through here; the user is remembered first, and what the
         replies ask for becomes what the chat waits for."""
-        self.store.touch_user(msg.user_id, msg.chat_id, msg.first_name, self.clock())
+        self.store.touch_user(msg.user_id, msg.chat_id if msg.private else None, msg.first_name, self.clock())
+        if not msg.private:
+            return self._in_group(msg)
         replies = self._answer(msg)
         self.expectations.record(msg.chat_id, msg.user_id, replies, self.clock())
         return replies
+
+    def _in_group(self, msg: Incoming) -> list[Reply]:
+        """A group: questions get answers, and everything private (sessions, check-ins, settings)
+        a pointer to the private chat; a group's stickers and photos get nothing. Nothing is waited
+        for in a group, so a number there is never somebody's reps."""
+        if msg.kind == "button":
+            if msg.text in self.group_buttons or msg.text.partition(":")[0] in self.group_buttons:
+                return self._answer(msg)
+        elif msg.kind == "unsupported":
+            return []
+        elif not msg.text.strip().startswith("/"):
+            assert self.fallback_text is not None, "the Q&A feature registers the fallback"
+            return self.fallback_text(msg, msg.text.strip())
+        return [Reply.plain(self.kb.texts["group_private"])]
 
     def _answer(self, msg: Incoming, spoken: bool = False) -> list[Reply]:
         if msg.kind == "button":
@@ -321,7 +345,7 @@ class Coach:
     def hear(self, msg: Incoming, heard: Heard) -> list[Reply]:
         """The reply to a voice note: what was heard, then the reply to those words as if typed, so a
         voice note can ask a question, log reps mid-session or answer a check-in alike."""
-        self.store.touch_user(msg.user_id, msg.chat_id, msg.first_name, self.clock())
+        self.store.touch_user(msg.user_id, msg.chat_id if msg.private else None, msg.first_name, self.clock())
         texts = self.kb.texts
         if heard.problem == "unsupported":
             return [Reply.plain(texts["unsupported"])]
@@ -331,14 +355,19 @@ class Coach:
         if not heard.text:
             return [Reply.plain(texts["voice_unclear"])]
         said = Reply.plain(fill(texts["voice_heard"], text=heard.text))
-        replies = [
-            said,
-            *self._answer(
-                dataclasses.replace(msg, kind="text", text=heard.choice or heard.text), spoken=True
-            ),
-        ]
+        typed = dataclasses.replace(msg, kind="text", text=heard.choice or heard.text)
+        if not msg.private:
+            return [said, *self._in_group(typed)]
+        replies = [said, *self._answer(typed, spoken=True)]
         self.expectations.record(msg.chat_id, msg.user_id, replies, self.clock())
         return replies
+
+    def starts(self, user_id: int) -> list[Button]:
+        """The start buttons as this user should see them (a returning user is not a newcomer)."""
+        return [
+            self.start_variants[b.data](user_id) if b.data in self.start_variants else b
+            for b in self.start_buttons
+        ]
 
     def stale(self) -> list[Reply]:
         """The reply to a button this build no longer knows (an old message), with fresh buttons."""
@@ -357,6 +386,10 @@ class Coach:
                 chat_id, chat_id, [o.reply for o in out if o.chat_id == chat_id], self.clock()
             )
         return out
+
+    def runs_timers_of(self, user_id: int) -> bool:
+        """This process may run (and so mark done) a timer of `user_id`."""
+        return self.timer_user is None or self.timer_user == user_id
 
     def pending_timers(self) -> list[Due]:
         """Every timer the database says is still to run, for the adapter to rebuild at start-up."""

@@ -86,15 +86,17 @@ class ReminderService:
         return None
 
     def due_jobs(self) -> list[Due]:
-        """Stale pings missed (their users armed again), unarmed users armed, the next jobs listed."""
+        """Stale pings missed (their users armed again), unarmed users armed, the next jobs listed.
+        `hamcoach chat` on the bot's database lists only its own user's pings: the rest are the bot's."""
         now = self.coach.clock()
-        stale = self.store.miss_stale(now - self.rules.grace)
-        unarmed = self.store.unarmed(MAX_JOBS)
-        for user_id in dict.fromkeys([*stale, *unarmed]):
-            self.arm(user_id)
-        if stale:
-            log.info("reminders: %d missed while the bot was down; the next ones are scheduled", len(stale))
-        rows = self.store.due_until(now + HORIZON, MAX_JOBS)
+        if self.coach.timer_user is None:
+            stale = self.store.miss_stale(now - self.rules.grace)
+            unarmed = self.store.unarmed(MAX_JOBS)
+            for user_id in dict.fromkeys([*stale, *unarmed]):
+                self.arm(user_id)
+            if stale:
+                log.info("reminders: %d missed while the bot was down; the next are scheduled", len(stale))
+        rows = [r for r in self.store.due_until(now + HORIZON, MAX_JOBS) if self.runs(r[0])]
         sweep = now + SWEEP_EVERY
         if len(rows) == MAX_JOBS:
             sweep = min(sweep, max(rows[-1][1], now + CROWD_RECHECK))
@@ -127,9 +129,16 @@ class ReminderService:
             return []
         ping_id = name.split(":", 1)[1]
         ping = self.store.get(int(ping_id)) if ping_id.isdigit() else None
-        if ping is None or ping.status != "pending":
+        if ping is None or ping.status != "pending" or not self.coach.runs_timers_of(ping.user_id):
             return []
         return self.deliver(ping)
+
+    def runs(self, ping_id: int) -> bool:
+        """This process sends ping `ping_id` (the bot all of them, `hamcoach chat` its user's)."""
+        if self.coach.timer_user is None:
+            return True
+        ping = self.store.get(ping_id)
+        return ping is not None and self.coach.runs_timers_of(ping.user_id)
 
     # ------------------------------------------------------------------ sending
 

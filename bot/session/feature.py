@@ -31,4 +31,5 @@ def register(coach: Coach, flow: Flow) -> SessionHandlers:
     coach.pending.append(handlers.pending)
     coach.on("forget", handlers.forget)
     coach.start_buttons.append(views.start_button(flow))
+    coach.start_variants[buttons.BEGIN] = handlers.start_button
     return handlers

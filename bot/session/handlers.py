@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.core.coach import Due, Incoming, Outgoing
-from bot.core.reply import Reply
+from bot.core.reply import Button, Reply
 from bot.session import typed, views
-from bot.session.buttons import Pressed, button_event, parse_callback
+from bot.session.buttons import BEGIN, Pressed, button_event, parse_callback
 from bot.session.flow import Event, Flow
 from bot.session.service import SessionService
 from bot.session.store import SessionRow, SessionStore
@@ -31,6 +31,12 @@ class SessionHandlers:
     @property
     def store(self) -> SessionStore:
         return self.sessions.store
+
+    def start_button(self, user_id: int) -> Button:
+        """/start's session button: "first" only for someone who never ended a session."""
+        if self.store.last_ended(user_id) is None:
+            return views.start_button(self.flow)
+        return Button(self.flow.text("next_button"), BEGIN)
 
     # ------------------------------------------------------------------ commands
 

@@ -62,7 +62,7 @@ class SessionService:
             return [views.paused_reply(self.flow, row)]
         at_end = self.flow.steps[row.state.step].kind == "end"
         upcoming = describe(self.plan_for(row.user_id)) if at_end else ""
-        return views.screen(self.flow, row, self.store.sets_of(row.id), upcoming)
+        return views.screen(self.flow, row, self.store.sets_of(row.id), upcoming, self.rest_left(row))
 
     def note(self, row: SessionRow, key: str) -> list[Reply]:
         """A short explanation, with the buttons that help, or followed by the current step."""
@@ -71,10 +71,14 @@ class SessionService:
 
     def left(self, row: SessionRow) -> str:
         """What is left of the pending rest, "0:00" when none."""
+        return views.countdown(self.rest_left(row) or 0)
+
+    def rest_left(self, row: SessionRow) -> int | None:
+        """Seconds left of the pending rest, None when not resting."""
         rest = self.store.rest(row.id, row.state.set_no - 1) if row.state.resting else None
         if rest is None:
-            return "0:00"
-        return views.countdown(max(0, int((rest[0] - self.coach.clock()).total_seconds())))
+            return None
+        return max(0, int((rest[0] - self.coach.clock()).total_seconds()))
 
     def title(self, row: SessionRow) -> str:
         if row.state.step not in self.flow.steps:
@@ -206,7 +210,7 @@ class SessionService:
         """A rest is over: the database decides whether that still means anything."""
         row = self.store.get(session_id)
         due = self.store.rest(session_id, set_no)
-        if row is None or due is None or due[1] != "pending":
+        if row is None or due is None or due[1] != "pending" or not self.coach.runs_timers_of(row.user_id):
             return []
         if row.status != "active" or not row.state.resting or row.state.set_no != set_no + 1:
             self.store.close_rest(row.id, set_no)
@@ -222,7 +226,8 @@ class SessionService:
     def pending(self) -> list[Due]:
         """Rest timers to rebuild at start-up; one that passed while down fires at once."""
         now = self.coach.clock()
-        return [Due(rest_timer(sid, n), max(due, now)) for sid, n, due in self.store.pending_rests()]
+        rests = self.store.pending_rests(self.coach.timer_user)
+        return [Due(rest_timer(sid, n), max(due, now)) for sid, n, due in rests]
 
     def forget(self, user_id: int) -> None:
         """Delete the user's sessions and drop their pending rest timers."""

@@ -299,11 +299,14 @@ class SessionStore:
         )
         self.db.conn.commit()
 
-    def pending_rests(self) -> list[tuple[int, int, datetime]]:
-        """(session_id, set_no, due_at) of every rest still to ping, for rebuilding timers at start-up."""
+    def pending_rests(self, user_id: int | None = None) -> list[tuple[int, int, datetime]]:
+        """(session_id, set_no, due_at) of every rest still to ping (of `user_id` only, when given),
+        for rebuilding timers at start-up."""
         rows = self.db.execute(
             "select r.session_id, r.set_no, r.due_at from rests r join sessions s on s.id = r.session_id"
-            " where r.status = 'pending' and s.status = 'active' order by r.due_at"
+            " where r.status = 'pending' and s.status = 'active' and (? is null or s.user_id = ?)"
+            " order by r.due_at",
+            [user_id, user_id],
         ).fetchall()
         return [(int(r[0]), int(r[1]), parse_stamp(r[2])) for r in rows]
 

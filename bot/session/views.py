@@ -109,11 +109,15 @@ def asks_reps(flow: Flow, row: SessionRow) -> Number:
     return Number(name, 0, flow.max_typed_reps, callback(row, "r{n}"))
 
 
-def screen(flow: Flow, row: SessionRow, sets: Sets, upcoming: str = "") -> list[Reply]:
+def screen(
+    flow: Flow, row: SessionRow, sets: Sets, upcoming: str = "", rest_left: int | None = None
+) -> list[Reply]:
     """The current step of an active session as messages with their buttons; `upcoming` describes
-    the next session, said by an end step."""
+    the next session, said by an end step; `rest_left` (seconds) is what a rest shown again has left."""
     step = flow.steps[row.state.step]
     filled = values(flow, row, sets)
+    if rest_left is not None and rest_left < flow.rest_seconds:
+        filled["rest"] = rest_label(max(1, rest_left))
     if step.kind == "end":
         filled["next"] = upcoming
     title = bold(fill(step.title, filled))
@@ -209,10 +213,10 @@ def history(flow: Flow, past: list[tuple[SessionRow, Sets]], upcoming: str) -> l
     lines = [bold(flow.text("history_title"))]
     for row, sets in past:
         day = row.started_at.date().isoformat()
-        reps = " + ".join(str(r) for _, r in sets) or "no sets"
         total = f" = {sum(r for _, r in sets)}" if len(sets) > 1 else ""
+        reps = " + ".join(str(r) for _, r in sets) + f"{total} reps" if sets else "no sets"
         status = row.status if not row.stop_reason else f"{row.status} ({row.stop_reason})"
-        lines.append(escape(f"{day} · {status} · {reps}{total} reps"))
+        lines.append(escape(f"{day} · {status} · {reps}"))
     lines.append("")
     lines.append(escape("Next: " + upcoming))
     return [Reply.make("\n".join(lines))]

@@ -50,6 +50,24 @@ def m002_expectations(db: sqlite_utils.Database) -> None:
     )
 
 
+# Where a private feature writes to the user: before issue 13 (defect 4) the chat a user last spoke
+# in, a group included. Telegram numbers a private chat as its user and groups below zero.
+PRIVATE_CHAT_TABLES = {
+    "users": "",
+    "checkins": " and status in ('pending', 'sent')",
+    "sessions": " and status in ('active', 'paused')",
+    "subscribers": "",
+}
+
+
+@migrations()
+def m003_private_chats(db: sqlite_utils.Database) -> None:
+    """Point private features back at the private chat (feature tables that already exist)."""
+    for table, where in PRIVATE_CHAT_TABLES.items():
+        if table in db.table_names():
+            db.execute(f"update {table} set chat_id = user_id where chat_id < 0{where}")
+
+
 def stamp(when: datetime) -> str:
     """The one stored form of a time: UTC with microseconds, so stored strings sort like the times."""
     return when.astimezone(UTC).isoformat(timespec="microseconds")
@@ -76,14 +94,16 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
-    def touch_user(self, user_id: int, chat_id: int, first_name: str, now: datetime) -> None:
+    def touch_user(self, user_id: int, chat_id: int | None, first_name: str, now: datetime) -> None:
+        """Remember the user; `chat_id` is their private chat, None when they spoke in a group (the
+        private chat then stays as it was, or is the user id, as Telegram numbers private chats)."""
         stamp = now.isoformat()
         self.db.execute(
             "insert into users (user_id, chat_id, first_name, created_at, last_seen_at) "
-            "values (?, ?, ?, ?, ?) on conflict(user_id) do update set "
-            "chat_id = excluded.chat_id, last_seen_at = excluded.last_seen_at, "
+            "values (?, coalesce(?, ?), ?, ?, ?) on conflict(user_id) do update set "
+            "chat_id = coalesce(?, users.chat_id), last_seen_at = excluded.last_seen_at, "
             "first_name = coalesce(nullif(excluded.first_name, ''), users.first_name)",
-            [user_id, chat_id, first_name[:100], stamp, stamp],
+            [user_id, chat_id, user_id, first_name[:100], stamp, stamp, chat_id],
         )
         self.db.conn.commit()
 

@@ -809,13 +809,19 @@ class FakeBotApi:
             return dict(user)
 
     def make_update_text(
-        self, user_id: int, text: str, *, entities: list[JsonDict] | None = None
+        self,
+        user_id: int,
+        text: str,
+        *,
+        entities: list[JsonDict] | None = None,
+        chat_id: int | None = None,
     ) -> JsonDict:
-        """A ``message`` update with text (bot_command entities detected like Telegram)."""
+        """A ``message`` update with text (bot_command entities detected like Telegram); `chat_id`
+        (negative) sends it in a group instead of the private chat."""
         with self._cond:
             if entities is None:
                 entities = rules.bot_command_entities(text)
-            message = self._store_user_message(user_id, text=text, entities=entities)
+            message = self._store_user_message(user_id, text=text, entities=entities, chat_id=chat_id)
             return upd.update_dict(next(self._update_ids), "message", message)
 
     def make_update_command(self, user_id: int, command: str, args: str = "") -> JsonDict:
@@ -936,9 +942,9 @@ class FakeBotApi:
             self._cond.notify_all()
             return update
 
-    def user_sends_text(self, user_id: int, text: str) -> JsonDict:
-        """Queue a text message from the user; returns the Update dict."""
-        return self.queue_update(self.make_update_text(user_id, text))
+    def user_sends_text(self, user_id: int, text: str, *, chat_id: int | None = None) -> JsonDict:
+        """Queue a text message from the user (in group `chat_id` if given); returns the Update dict."""
+        return self.queue_update(self.make_update_text(user_id, text, chat_id=chat_id))
 
     def user_sends_command(self, user_id: int, command: str, args: str = "") -> JsonDict:
         """Queue ``/command args`` from the user; returns the Update dict."""
@@ -1120,12 +1126,13 @@ class FakeBotApi:
         self._next_message_id[chat_id] = number
         return number
 
-    def _store_user_message(self, user_id: int, **content: Any) -> JsonDict:
-        message_id = self._new_message_id(user_id)
+    def _store_user_message(self, user_id: int, chat_id: int | None = None, **content: Any) -> JsonDict:
+        chat = user_id if chat_id is None else chat_id
+        message_id = self._new_message_id(chat)
         message = upd.message_dict(
-            message_id=message_id, chat=self._chat(user_id), sender=self._user(user_id), **content
+            message_id=message_id, chat=self._chat(chat), sender=self._user(user_id), **content
         )
-        self._messages.setdefault(user_id, {})[message_id] = message
+        self._messages.setdefault(chat, {})[message_id] = message
         return message
 
     def _store_bot_message(self, chat_id: int, **content: Any) -> JsonDict:

@@ -16,7 +16,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.adapters.telegram import broadcasting, handlers, lifecycle
+from bot.adapters.telegram import broadcasting, flood, handlers, lifecycle
 from bot.adapters.telegram.jobs import rebuild
 from bot.adapters.telegram.ordering import PerChatUpdateProcessor
 from bot.app import build_coach
@@ -24,6 +24,14 @@ from bot.config import Config
 from bot.core.coach import Clock, utcnow
 
 log = logging.getLogger(__name__)
+
+
+def file_url(base_url: str) -> str:
+    """The Bot API's file URL for a base URL ending in /bot: only the path's last "/bot" gains
+    "/file" (a host or an earlier path part named bot... stays as it is)."""
+    parts = urlsplit(base_url)
+    head, bot, tail = parts.path.rpartition("/bot")
+    return parts._replace(path=f"{head}/file{bot}{tail}" if bot else f"{parts.path}/file").geturl()
 
 
 def build_application(
@@ -38,7 +46,7 @@ def build_application(
     builder = ApplicationBuilder().token(config.token)
     if config.api_base_url:
         builder = builder.base_url(config.api_base_url)
-        builder = builder.base_file_url(base_file_url or config.api_base_url.replace("/bot", "/file/bot"))
+        builder = builder.base_file_url(base_file_url or file_url(config.api_base_url))
     if rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
     if concurrent_updates:  # chats in parallel, each chat's updates in order (benchmarks/session.py)
@@ -49,6 +57,7 @@ def build_application(
     # `bc:<id>` timers run the async broadcast fan-out; every other timer runs the core's handler.
     scheduler = broadcasting.scheduler(app.job_queue)
     app.bot_data["coach"] = build_coach(config, clock=clock, scheduler=scheduler)
+    flood.install(app, config)  # before every other handler: a flood costs no one else anything
     message = filters.UpdateType.MESSAGE
     app.add_handler(MessageHandler(message & (filters.TEXT | filters.COMMAND), handlers.on_text))
     app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.TEXT, handlers.on_edited))

@@ -8,6 +8,7 @@ import logging
 from datetime import timedelta
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.adapters.telegram.send import send_replies, speak_replies
@@ -28,9 +29,11 @@ async def _dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: Ki
     if user is None or chat is None:
         return
     coach = coach_of(context)
-    replies = coach.handle(Incoming(user.id, chat.id, kind, text, user.first_name or ""))
+    private = chat.type == ChatType.PRIVATE
+    replies = coach.handle(Incoming(user.id, chat.id, kind, text, user.first_name or "", private))
     await send_replies(context.bot, chat.id, replies)
-    await speak_replies(context.bot, coach.speaker, user.id, chat.id, replies)
+    if private:  # spoken replies are a private setting
+        await speak_replies(context.bot, coach.speaker, user.id, chat.id, replies)
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -70,21 +73,30 @@ async def on_voice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     duration = audio.duration  # an int of seconds, or a timedelta with PTB_TIMEDELTA set
     seconds = duration.total_seconds() if isinstance(duration, timedelta) else float(duration or 0)
-    if seconds > coach.config.voice_max_seconds or (audio.file_size or 0) > MAX_BYTES:
+    if (audio.file_size or 0) > MAX_BYTES:
+        heard = Heard(problem="too_large")
+    elif seconds > coach.config.voice_max_seconds:
         heard = Heard(problem="too_long")
     else:
         data = bytes(await (await audio.get_file()).download_as_bytearray())
         heard = await asyncio.to_thread(coach.listen, data, coach.expected_phrases(chat.id))
-    incoming = Incoming(user.id, chat.id, "voice", "", user.first_name or "")
+    private = chat.type == ChatType.PRIVATE
+    incoming = Incoming(user.id, chat.id, "voice", "", user.first_name or "", private)
     replies = coach.hear(incoming, heard)
     await send_replies(context.bot, chat.id, replies)
+    if not private:
+        return
     echo = fill(coach.kb.texts["voice_heard"], text=heard.text) if heard.text else ""
     await speak_replies(context.bot, coach.speaker, user.id, chat.id, replies, skip=echo)
 
 
 async def on_unsupported(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Stickers, photos, files: a polite line instead of silence."""
-    await _dispatch(update, context, "unsupported", "")
+    """Stickers, photos, files: a polite line instead of silence; a caption is read as typed text."""
+    caption = update.message.caption if update.message is not None else None
+    if caption and caption.strip():
+        await _dispatch(update, context, "text", caption)
+    else:
+        await _dispatch(update, context, "unsupported", "")
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
