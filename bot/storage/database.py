@@ -68,6 +68,10 @@ class Store:
         self.db = sqlite_utils.Database(memory=True) if memory else sqlite_utils.Database(self.path)
         if not memory:
             self.db.enable_wal()
+            # In WAL mode NORMAL syncs at checkpoints, not at every commit: a commit survives the bot
+            # crashing (the OS keeps the WAL) and only a power cut can lose the last ones. FULL made
+            # each message's two commits (touch_user, log_question) wait for an fsync on the event loop.
+            self.db.execute("pragma synchronous = normal")
         self.db.execute("pragma busy_timeout = 5000")
         self.db.execute("pragma foreign_keys = on")
         for migration_set in (migrations, *extra):

@@ -9,6 +9,7 @@ for); flite and espeak-ng are Debian programs, used when present and hibari-tts 
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 import subprocess
@@ -118,13 +119,19 @@ class HibariEngine:
 
     @staticmethod
     def model_path() -> Path | None:
-        """The bundled voice's model file, or None if the package or the file is missing."""
-        if find_spec("hibari") is None:
+        """The bundled voice's model file, or None if the package or the file is missing. Read from
+        the package's voices.json without importing hibari, whose import (scipy.fft) takes about half a
+        second of the bot's start-up."""
+        spec = find_spec("hibari")
+        if spec is None or not spec.submodule_search_locations:
             return None
-        from hibari.voices import ASSETS, VOICES
-
-        voice = VOICES.get(HibariEngine.VOICE, {})
-        path = Path(ASSETS) / str(voice.get("file", ""))
+        assets = Path(next(iter(spec.submodule_search_locations))) / "assets"
+        try:
+            voices = json.loads((assets / "voices.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        voice = voices.get(HibariEngine.VOICE, {}) if isinstance(voices, dict) else {}
+        path = assets / str(voice.get("file", ""))
         return path if voice.get("bundled") and path.is_file() else None
 
     def synthesise(self, text: str) -> Speech:

@@ -33,8 +33,7 @@ import numpy as np
 import sqlite_utils
 
 from bot.answering.vectors import classifier
-from bot.answering.vectors.encoder import MODEL_NAME, Encoder, shared_encoder
-from bot.answering.vectors.graph import HIDDEN
+from bot.answering.vectors.encoder import HIDDEN, MODEL_NAME, Encoder, shared_encoder
 from bot.core.textnorm import MAX_TOKENS, words
 from bot.knowledge.base import Entry, KnowledgeBase
 
