@@ -58,10 +58,14 @@ QUESTIONS = (
     "legs are toast after yesterday",
     "best time to do them",
 )
+# Variations, so that answers are not mostly the ranker's cache hits: 300 distinct messages.
+OPENINGS = ("", "hi, ", "quick one: ", "coach, ", "sorry, ")
+ENDINGS = ("", " please", " thanks", " today", " again")
 LABELS = ("No, I'm fine", "Yes, legs are warm", "I'm set up", "Got it", "Ready", "Start my sets")
 FIRST_USER = 800_000
 STARTUP_USER = 799_999
 TICK = os.sysconf("SC_CLK_TCK")
+PROFILE_VARIABLE = "LOAD_PROFILE"  # a file: the hamcoach bot runs under cProfile and writes it there
 
 
 # ----------------------------------------------------------------------------- the bots (subprocesses)
@@ -81,7 +85,15 @@ def serve(kind: str) -> None:
         app = _echo_application(config.token, config.api_base_url or "")
     from telegram import Update
 
-    app.run_polling(poll_interval=0, timeout=10, allowed_updates=Update.ALL_TYPES)
+    profile = os.environ.get(PROFILE_VARIABLE) if kind == "hamcoach" else None
+    if not profile:
+        app.run_polling(poll_interval=0, timeout=10, allowed_updates=Update.ALL_TYPES)
+        return
+    import cProfile
+
+    with cProfile.Profile() as profiler:
+        app.run_polling(poll_interval=0, timeout=10, allowed_updates=Update.ALL_TYPES)
+    profiler.dump_stats(profile)
 
 
 def _echo_application(token: str, base_url: str) -> Any:
@@ -173,7 +185,7 @@ def _says(text: str) -> Callable[[Any, int], object]:
 
 def asks(rng: random.Random, rounds: int) -> Script:
     for _ in range(rounds):
-        yield Step(_says(rng.choice(QUESTIONS)))
+        yield Step(_says(rng.choice(OPENINGS) + rng.choice(QUESTIONS) + rng.choice(ENDINGS)))
 
 
 def data_of(message: Message, label: str) -> str:
@@ -446,6 +458,7 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds the server waits per send")
     parser.add_argument("--pythonpath", default="", help="extra import path for the bots (e.g. a test wheel)")
     parser.add_argument("--json", action="store_true", help="end with one JSON object")
+    parser.add_argument("--profile", help="write a cProfile of the hamcoach bot to this file (slower)")
     parser.add_argument("--serve", choices=("hamcoach", "echo"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -453,6 +466,8 @@ def main() -> None:
         return
     from tests.fakebot import FakeBotApi
 
+    if args.profile:
+        os.environ[PROFILE_VARIABLE] = str(Path(args.profile).resolve())
     options = Options(args.users, args.rounds, args.paced_users, args.paced_rounds)
     with FakeBotApi() as api:
         for method in ("sendMessage", "answerCallbackQuery"):

@@ -105,6 +105,10 @@ class Answers(Protocol):
         """Answer the text as a question, logged like any other."""
         ...
 
+    def ready(self) -> None:
+        """Block until answering can answer: its index builds in a thread while the bot starts."""
+        ...
+
 
 class Readiness(Protocol):
     """What planning a session needs to know of a user's recovery; the check-in feature provides it."""
@@ -141,6 +145,9 @@ class NoAnswers:
 
     def ask(self, user_id: int, text: str) -> Answered:
         return Answered([], matched=False, red_flag=False)
+
+    def ready(self) -> None:
+        return None
 
 
 class NoReadiness:

@@ -101,17 +101,20 @@ class Store:
     def log_question(
         self, user_id: int, question: str, topic: str | None, score: float, red_flag: bool, now: datetime
     ) -> None:
-        """Questions are kept so a coach can see what the bot could not answer."""
-        self.db.table("questions").insert(
-            {
-                "user_id": user_id,
-                "asked_at": now.isoformat(),
-                "question": question[:QUESTION_LIMIT],
-                "topic": topic or "",
-                "matched": int(topic is not None),
-                "score": round(score, 3),
-                "red_flag": int(red_flag),
-            }
+        """Questions are kept so a coach can see what the bot could not answer. Plain SQL: sqlite-utils'
+        insert reads the table's schema on every call."""
+        self.db.execute(
+            "insert into questions (user_id, asked_at, question, topic, matched, score, red_flag) "
+            "values (?, ?, ?, ?, ?, ?, ?)",
+            [
+                user_id,
+                now.isoformat(),
+                question[:QUESTION_LIMIT],
+                topic or "",
+                int(topic is not None),
+                round(score, 3),
+                int(red_flag),
+            ],
         )
         self.db.conn.commit()
 

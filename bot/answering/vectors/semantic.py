@@ -182,6 +182,14 @@ class VectorCache:
         table.db.close()
 
 
+def remember(texts: Sequence[str], vectors: np.ndarray) -> None:
+    """Take these as the texts' vectors for the life of the process (benchmarks/qa.py --grow gives a
+    knowledge base 100 times ours vectors it would take minutes to encode)."""
+    found = {_key(t): np.asarray(v, np.float32) for t, v in zip(texts, vectors, strict=True)}
+    with _memo_lock:
+        _memo.update(found)
+
+
 def _remember(found: dict[str, np.ndarray], missing: dict[str, str]) -> dict[str, str]:
     """Keep the vectors found in memory; return the texts still missing."""
     with _memo_lock:
