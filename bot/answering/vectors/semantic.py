@@ -361,7 +361,9 @@ def write_shipped(kb: KnowledgeBase) -> tuple[Path, int]:
     vectors go), with the classifier fitted on them. Written to a temporary file first, so a crash never
     leaves half a file."""
     texts = knowledge_texts(kb)
-    cache = VectorCache(shared_encoder())
+    # Thousands of texts at once, nothing else waiting: every core (the bot's encoder uses one). The
+    # vectors are the same whatever the thread count.
+    cache = VectorCache(Encoder(threads=os.cpu_count() or 1))
     keys = [_key(t) for t in texts]
     shipped = cache.vectors(texts).astype(np.float16)
     # fit on the vectors as start-up will read them (float16), or the shipped fit is not the one it makes
