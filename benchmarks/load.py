@@ -65,6 +65,7 @@ LABELS = ("No, I'm fine", "Yes, legs are warm", "I'm set up", "Got it", "Ready",
 FIRST_USER = 800_000
 STARTUP_USER = 799_999
 TICK = os.sysconf("SC_CLK_TCK")
+BOT_ROOT_VARIABLE = "LOAD_BOT_ROOT"  # the checkout whose `bot` the bot processes import
 PROFILE_VARIABLE = "LOAD_PROFILE"  # a file: the hamcoach bot runs under cProfile and writes it there
 
 
@@ -73,15 +74,17 @@ PROFILE_VARIABLE = "LOAD_PROFILE"  # a file: the hamcoach bot runs under cProfil
 
 def serve(kind: str) -> None:
     """Run one bot in this process until SIGINT: hamcoach's Application, or the bare echo bot."""
+    sys.path.insert(0, os.environ.get(BOT_ROOT_VARIABLE, str(ROOT)))
     import bot  # noqa: F401  (its thread settings apply before numpy is imported)
     from bot.config import Config
 
     config = Config.from_env()
     if kind == "hamcoach":
-        from bot.adapters.telegram.app import build_application, freeze_when_ready
+        from bot.adapters.telegram import app as telegram_app
 
-        app = build_application(config, rate_limiter=False)
-        freeze_when_ready(app)  # as `hamcoach run` does
+        app = telegram_app.build_application(config, rate_limiter=False)
+        if hasattr(telegram_app, "freeze_when_ready"):  # as `hamcoach run` does (--bot-root: older trees)
+            telegram_app.freeze_when_ready(app)
     else:
         app = _echo_application(config.token, config.api_base_url or "")
     from telegram import Update
@@ -122,7 +125,8 @@ class BotProcess:
 
     def __init__(self, api: Any, command: list[str], folder: Path, extra_path: str = "") -> None:
         env = dict(os.environ)
-        path = [str(ROOT), *([extra_path] if extra_path else []), env.get("PYTHONPATH", "")]
+        bot_root = env.get(BOT_ROOT_VARIABLE, str(ROOT))
+        path = [bot_root, *([extra_path] if extra_path else []), env.get("PYTHONPATH", "")]
         env.update(
             PYTHONPATH=os.pathsep.join(p for p in path if p),
             TELEGRAM_BOT_TOKEN=api.token,
@@ -483,6 +487,7 @@ def main() -> None:
     parser.add_argument("--pythonpath", default="", help="extra import path for the bots (e.g. a test wheel)")
     parser.add_argument("--json", action="store_true", help="end with one JSON object")
     parser.add_argument("--profile", help="write a cProfile of the hamcoach bot to this file (slower)")
+    parser.add_argument("--bot-root", help="run the bot of another checkout (a baseline), e.g. git archive")
     parser.add_argument("--scale", help="only paced runs of hamcoach with these user counts: 50,100,200")
     parser.add_argument("--serve", choices=("hamcoach", "echo"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -491,6 +496,8 @@ def main() -> None:
         return
     from tests.fakebot import FakeBotApi
 
+    if args.bot_root:
+        os.environ[BOT_ROOT_VARIABLE] = str(Path(args.bot_root).resolve())
     if args.profile:
         os.environ[PROFILE_VARIABLE] = str(Path(args.profile).resolve())
     options = Options(args.users, args.rounds, args.paced_users, args.paced_rounds)
