@@ -83,8 +83,8 @@ def serve(kind: str) -> None:
         from bot.adapters.telegram import app as telegram_app
 
         app = telegram_app.build_application(config, rate_limiter=False)
-        if hasattr(telegram_app, "freeze_when_ready"):  # as `hamcoach run` does (--bot-root: older trees)
-            telegram_app.freeze_when_ready(app)
+        if hasattr(telegram_app, "warm_up"):  # as `hamcoach run` does (--bot-root: older trees)
+            telegram_app.warm_up(app)
     else:
         app = _echo_application(config.token, config.api_base_url or "")
     from telegram import Update

@@ -67,7 +67,7 @@ def build_coach(config: Config, *, clock: Clock = utcnow, scheduler: Scheduler |
             voice_store.migrations,
         ],
     )
-    index = Index(kb, vector_db=config.db, background=True)
+    index = Index(kb, vector_db=config.db, later=True)  # adapters start it (coach.answers.start)
     coach = Coach(
         kb=kb,
         store=store,

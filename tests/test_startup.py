@@ -9,7 +9,11 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("onnx", "onnxruntime", "ml_dtypes", "tokenizers", "safetensors", "hibari", "faster_whisper")
+# PyAV loads FFmpeg (voice notes only); feedparser is for the site feed only
+HEAVY = (
+    *("onnx", "onnxruntime", "ml_dtypes", "tokenizers", "safetensors", "hibari", "faster_whisper"),
+    *("av", "feedparser"),
+)
 
 
 def test_importing_the_bot_imports_no_model_runtime() -> None:

@@ -50,27 +50,33 @@ class Index:
         *,
         semantic: bool = True,
         vector_db: Path | None = None,
-        background: bool = False,
+        later: bool = False,
     ) -> None:
         """`threshold`: on the answer model's probability (on coverage with `semantic=False`).
         `vector_db`: an SQLite file that keeps the example questions' vectors across restarts.
-        `background`: build in a thread, so the bot polls for updates at once instead of after the
-        0.5-1.5 s the sentence model, its vectors and the FTS index take; the first question waits for
-        it. A missing model package is still refused here, at once."""
+        `later`: build nothing yet; `start()` builds in a thread, and the first question waits for
+        that build (or starts it). The bot polls Telegram first and then starts it: the sentence model,
+        its vectors and the FTS index take 0.5-1.5 s, and onnx's import alone holds the interpreter
+        lock for about a second. A missing model package is still refused here, at once."""
         self.kb = kb
         self._parts: _Parts | None = None
         self._error: BaseException | None = None
         self._built = threading.Event()
+        self._thread = threading.Thread(
+            target=self._build, args=(threshold, semantic, vector_db), name="index", daemon=True
+        )
+        self._start_lock = threading.Lock()
         if semantic:
             check_model()
-        if background:
-            build = threading.Thread(
-                target=self._build, args=(threshold, semantic, vector_db), name="index", daemon=True
-            )
-            build.start()
-        else:
+        if not later:
             self._build(threshold, semantic, vector_db)
             self.parts()
+
+    def start(self) -> None:
+        """Build in a thread, if no build has started yet."""
+        with self._start_lock:
+            if self._thread.ident is None and not self._built.is_set():
+                self._thread.start()
 
     def _build(self, threshold: float | None, semantic: bool, vector_db: Path | None) -> None:
         try:
@@ -85,7 +91,8 @@ class Index:
             self._built.set()
 
     def parts(self) -> _Parts:
-        """The built parts, once they are built."""
+        """The built parts, once they are built (starting the build if nothing has)."""
+        self.start()
         self._built.wait()
         if self._error is not None:
             raise self._error

@@ -105,8 +105,12 @@ class Answers(Protocol):
         """Answer the text as a question, logged like any other."""
         ...
 
+    def start(self) -> None:
+        """Start building what answering needs (the index) in a thread; the first question would."""
+        ...
+
     def ready(self) -> None:
-        """Block until answering can answer: its index builds in a thread while the bot starts."""
+        """Block until answering can answer (starting the build if nothing has)."""
         ...
 
 
@@ -145,6 +149,9 @@ class NoAnswers:
 
     def ask(self, user_id: int, text: str) -> Answered:
         return Answered([], matched=False, red_flag=False)
+
+    def start(self) -> None:
+        return None
 
     def ready(self) -> None:
         return None

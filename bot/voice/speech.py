@@ -21,7 +21,6 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Protocol
 
-import av
 import numpy as np
 
 OPUS_RATE = 48_000
@@ -81,6 +80,8 @@ def speakable(text: str) -> str:
 
 def to_ogg_opus(speech: Speech) -> bytes:
     """An OGG/Opus voice note: 48 kHz mono, as Telegram's sendVoice wants it."""
+    import av  # here, not at the top: the bot's start-up need not load FFmpeg
+
     out = io.BytesIO()
     with av.open(out, mode="w", format="ogg") as container:
         stream: Any = container.add_stream("libopus", rate=OPUS_RATE, layout="mono", options=OPUS_OPTIONS)

@@ -94,9 +94,10 @@ def test_the_index_scales_to_ten_thousand_characters() -> None:
     assert answer.entry is not None and answer.entry.id == "toes-calf-cramps"
 
 
-def test_an_index_built_in_the_background_answers_as_one_built_in_place() -> None:
+def test_an_index_built_later_in_a_thread_answers_as_one_built_in_place() -> None:
     """The bot builds its index in a thread (start-up polls at once); the first question waits for it."""
-    later = Index(KB, background=True)
+    later = Index(KB, later=True)
+    later.start()
     for question in ("why do my calves cramp?", "how long does DOMS last", "best shoes for squats"):
         ours, theirs = later.answer(question), INDEX.answer(question)
         assert (ours.entry, ours.matched, ours.red_flag) == (theirs.entry, theirs.matched, theirs.red_flag)
@@ -110,6 +111,6 @@ def test_a_missing_sentence_model_is_refused_at_once_even_in_the_background(tmp_
 def test_a_failed_background_build_is_raised_to_whoever_asks() -> None:
     """A knowledge base the lexical index cannot take (no entries) fails in the thread, not silently."""
     broken = dataclasses.replace(KB, entries=None)  # type: ignore[arg-type]
-    index = Index(broken, semantic=False, background=True)
+    index = Index(broken, semantic=False, later=True)
     with pytest.raises(AttributeError):
         index.answer("why do my calves cramp?")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import threading
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -83,18 +84,22 @@ def webhook_options(config: Config) -> dict[str, Any]:
     }
 
 
-def freeze_when_ready(app: Application) -> threading.Thread:
-    """Once the answer index is built, collect the start-up garbage and freeze what is left (the
-    knowledge, the index, the spelling dictionary: about 90,000 objects) out of the garbage collector's
-    sight. Its full collections walked all of them, 100-180 ms on the event loop each time, and showed up
-    as the p99 of replies (benchmarks/load.py)."""
+def warm_up(app: Application, settle: float = 0.3) -> threading.Thread:
+    """Once polling runs, build the answer index in a thread (start-up does not wait for it: the first
+    questions do), then collect the start-up garbage and freeze what is left (the knowledge, the index,
+    the spelling dictionary: about 90,000 objects) out of the garbage collector's sight. Its full
+    collections walked all of them, 100-180 ms on the event loop each time, and showed up as the p99 of
+    replies (benchmarks/load.py). Only for a long-running bot: frozen objects are never freed."""
 
-    def freeze() -> None:
+    def work() -> None:
+        while app.updater is not None and not app.updater.running:
+            time.sleep(0.05)
+        time.sleep(settle)  # the first getUpdates goes out before onnx's import holds the GIL
         app.bot_data["coach"].answers.ready()
         gc.collect()
         gc.freeze()
 
-    thread = threading.Thread(target=freeze, name="gc-freeze", daemon=True)
+    thread = threading.Thread(target=work, name="warm-up", daemon=True)
     thread.start()
     return thread
 
@@ -105,7 +110,7 @@ def run(config: Config) -> int:
         print("hamcoach: set TELEGRAM_BOT_TOKEN (from @BotFather) to run the bot", flush=True)
         return 2
     app = build_application(config)
-    freeze_when_ready(app)
+    warm_up(app)
     log.info("starting %r", config)
     if config.webhook_url:
         app.run_webhook(**webhook_options(config))
