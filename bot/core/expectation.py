@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -58,8 +58,9 @@ class Expectations:
         old = self.get(chat_id)
         if new.number and old and old.number and _owner(old.number) != _owner(new.number):
             new = Expectation(new.buttons, new.number, old.number.name)
-        choices = json.dumps([asdict(b) for b in new.buttons])
-        number = json.dumps(asdict(new.number)) if new.number else ""
+        # vars(), not asdict(): the fields are plain values, and asdict copies each one deeply
+        choices = json.dumps([vars(b) for b in new.buttons])
+        number = json.dumps(vars(new.number)) if new.number else ""
         # Plain SQL: sqlite-utils' upsert reads the table's schema on every call, and this runs for
         # every reply the bot sends (it was a quarter of a question's CPU).
         self.db.execute(
