@@ -80,7 +80,7 @@ def build_coach(config: Config, *, clock: Clock = utcnow, scheduler: Scheduler |
             health.migrations,
         ],
     )
-    index = Index(kb, vector_db=config.db)
+    index = Index(kb, vector_db=config.db, later=True)  # adapters start it (coach.answers.start)
     coach = Coach(
         kb=kb,
         store=store,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+import sqlite3
 
 import sqlite_utils
 from rapidfuzz import fuzz, process
@@ -37,7 +38,8 @@ class LexicalIndex:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
-        self.db = sqlite_utils.Database(memory=True)
+        # Built in the index's thread (bot/answering/index.py), then read by whoever answers.
+        self.db = sqlite_utils.Database(sqlite3.connect(":memory:", check_same_thread=False))
         rows = [
             {
                 "id": e.id,

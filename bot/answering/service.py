@@ -34,3 +34,9 @@ class Questions:
         topic = answer.entry.id if answer.entry else None
         self.store.log_question(user_id, text, topic, answer.score, answer.red_flag, self.clock())
         return Answered(answer_replies(self.index.kb, answer), answer.matched, answer.red_flag)
+
+    def start(self) -> None:
+        self.index.start()
+
+    def ready(self) -> None:
+        self.index.parts()

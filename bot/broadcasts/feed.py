@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import feedparser
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
@@ -102,6 +101,8 @@ class Entry:
 
 def parse(body: bytes) -> list[Entry]:
     """Entries oldest first; FeedError when the document is not a feed at all."""
+    import feedparser  # here, not at the top: its import is a tenth of the bot's start-up
+
     parsed: Any = feedparser.parse(body)
     if parsed.get("bozo") and not parsed.entries:
         raise FeedError(f"malformed feed: {parsed.get('bozo_exception')}")

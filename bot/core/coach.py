@@ -107,6 +107,14 @@ class Answers(Protocol):
         """Answer the text as a question, logged like any other."""
         ...
 
+    def start(self) -> None:
+        """Start building what answering needs (the index) in a thread; the first question would."""
+        ...
+
+    def ready(self) -> None:
+        """Block until answering can answer (starting the build if nothing has)."""
+        ...
+
 
 class Readiness(Protocol):
     """What planning a session needs to know of a user's recovery; the check-in feature provides it."""
@@ -143,6 +151,12 @@ class NoAnswers:
 
     def ask(self, user_id: int, text: str) -> Answered:
         return Answered([], matched=False, red_flag=False)
+
+    def start(self) -> None:
+        return None
+
+    def ready(self) -> None:
+        return None
 
 
 class NoReadiness:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -58,15 +58,19 @@ class Expectations:
         old = self.get(chat_id)
         if new.number and old and old.number and _owner(old.number) != _owner(new.number):
             new = Expectation(new.buttons, new.number, old.number.name)
-        row = {
-            "chat_id": chat_id,
-            "user_id": user_id,
-            "choices": json.dumps([asdict(b) for b in new.buttons]),
-            "number": json.dumps(asdict(new.number)) if new.number else "",
-            "over": new.over,
-            "set_at": stamp(now),
-        }
-        self.db.table("expectations").upsert(row, pk="chat_id")
+        # vars(), not asdict(): the fields are plain values, and asdict copies each one deeply
+        choices = json.dumps([vars(b) for b in new.buttons])
+        number = json.dumps(vars(new.number)) if new.number else ""
+        # Plain SQL: sqlite-utils' upsert reads the table's schema on every call, and this runs for
+        # every reply the bot sends (it was a quarter of a question's CPU).
+        self.db.execute(
+            "insert into expectations (chat_id, user_id, choices, number, over, set_at) "
+            "values (?, ?, ?, ?, ?, ?) on conflict(chat_id) do update set user_id = excluded.user_id, "
+            "choices = excluded.choices, number = excluded.number, over = excluded.over, "
+            "set_at = excluded.set_at",
+            [chat_id, user_id, choices, number, new.over, stamp(now)],
+        )
+        self.db.conn.commit()
 
     def clear(self, chat_id: int) -> None:
         self.db.execute("delete from expectations where chat_id = ?", [chat_id])

@@ -86,6 +86,10 @@ class Store:
         self.db = sqlite_utils.Database(memory=True) if memory else sqlite_utils.Database(self.path)
         if not memory:
             self.db.enable_wal()
+            # In WAL mode NORMAL syncs at checkpoints, not at every commit: a commit survives the bot
+            # crashing (the OS keeps the WAL) and only a power cut can lose the last ones. FULL made
+            # each message's two commits (touch_user, log_question) wait for an fsync on the event loop.
+            self.db.execute("pragma synchronous = normal")
         self.db.execute("pragma busy_timeout = 5000")
         self.db.execute("pragma foreign_keys = on")
         for migration_set in (migrations, *extra):
@@ -117,17 +121,20 @@ class Store:
     def log_question(
         self, user_id: int, question: str, topic: str | None, score: float, red_flag: bool, now: datetime
     ) -> None:
-        """Questions are kept so a coach can see what the bot could not answer."""
-        self.db.table("questions").insert(
-            {
-                "user_id": user_id,
-                "asked_at": now.isoformat(),
-                "question": question[:QUESTION_LIMIT],
-                "topic": topic or "",
-                "matched": int(topic is not None),
-                "score": round(score, 3),
-                "red_flag": int(red_flag),
-            }
+        """Questions are kept so a coach can see what the bot could not answer. Plain SQL: sqlite-utils'
+        insert reads the table's schema on every call."""
+        self.db.execute(
+            "insert into questions (user_id, asked_at, question, topic, matched, score, red_flag) "
+            "values (?, ?, ?, ?, ?, ?, ?)",
+            [
+                user_id,
+                now.isoformat(),
+                question[:QUESTION_LIMIT],
+                topic or "",
+                int(topic is not None),
+                round(score, 3),
+                int(red_flag),
+            ],
         )
         self.db.conn.commit()
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import io
 
-import av
 import numpy as np
-from pocketsphinx import Vad
 
 SAMPLE_RATE = 16_000
 MIN_SPEECH_SECONDS = 0.3
@@ -29,6 +27,8 @@ def decode(data: bytes, max_seconds: float) -> np.ndarray:
         raise VoiceError("unreadable", "no bytes")
     if len(data) > MAX_BYTES:
         raise VoiceError("too_long", f"{len(data)} bytes")
+    import av  # here, not at the top: the bot's start-up need not load FFmpeg
+
     limit = int(max_seconds * SAMPLE_RATE)
     chunks: list[np.ndarray] = []
     total = 0
@@ -56,6 +56,8 @@ def decode(data: bytes, max_seconds: float) -> np.ndarray:
 def has_speech(samples: np.ndarray) -> bool:
     """Whether pocketsphinx's voice activity detector, in its strictest mode, finds MIN_SPEECH_SECONDS of
     speech. Without this check the recogniser "hears" a word in silence ("all")."""
+    from pocketsphinx import Vad
+
     vad = Vad(3, sample_rate=SAMPLE_RATE)
     step = vad.frame_bytes // 2
     frames = (samples[i : i + step] for i in range(0, len(samples) - step + 1, step))

@@ -9,6 +9,7 @@ for); flite and espeak-ng are Debian programs, used when present and hibari-tts 
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 import subprocess
@@ -20,7 +21,6 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Protocol
 
-import av
 import numpy as np
 
 OPUS_RATE = 48_000
@@ -80,6 +80,8 @@ def speakable(text: str) -> str:
 
 def to_ogg_opus(speech: Speech) -> bytes:
     """An OGG/Opus voice note: 48 kHz mono, as Telegram's sendVoice wants it."""
+    import av  # here, not at the top: the bot's start-up need not load FFmpeg
+
     out = io.BytesIO()
     with av.open(out, mode="w", format="ogg") as container:
         stream: Any = container.add_stream("libopus", rate=OPUS_RATE, layout="mono", options=OPUS_OPTIONS)
@@ -118,13 +120,19 @@ class HibariEngine:
 
     @staticmethod
     def model_path() -> Path | None:
-        """The bundled voice's model file, or None if the package or the file is missing."""
-        if find_spec("hibari") is None:
+        """The bundled voice's model file, or None if the package or the file is missing. Read from
+        the package's voices.json without importing hibari, whose import (scipy.fft) takes about half a
+        second of the bot's start-up."""
+        spec = find_spec("hibari")
+        if spec is None or not spec.submodule_search_locations:
             return None
-        from hibari.voices import ASSETS, VOICES
-
-        voice = VOICES.get(HibariEngine.VOICE, {})
-        path = Path(ASSETS) / str(voice.get("file", ""))
+        assets = Path(next(iter(spec.submodule_search_locations))) / "assets"
+        try:
+            voices = json.loads((assets / "voices.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        voice = voices.get(HibariEngine.VOICE, {}) if isinstance(voices, dict) else {}
+        path = assets / str(voice.get("file", ""))
         return path if voice.get("bundled") and path.is_file() else None
 
     def synthesise(self, text: str) -> Speech:

@@ -4,12 +4,14 @@ test_redflags.py; the lexical index: test_lexical.py)."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.answering.index import Index
+from bot.answering.vectors.encoder import ModelMissing, check_model
 from bot.answering.views import answer_replies
 from bot.core.reply import TEXT_LIMIT
 from bot.knowledge.base import Message, load_knowledge
@@ -90,3 +92,25 @@ def test_any_text_gets_a_bounded_reply(text: str) -> None:
 def test_the_index_scales_to_ten_thousand_characters() -> None:
     answer = INDEX.answer("why do my calves cramp " * 450)
     assert answer.entry is not None and answer.entry.id == "toes-calf-cramps"
+
+
+def test_an_index_built_later_in_a_thread_answers_as_one_built_in_place() -> None:
+    """The bot builds its index in a thread (start-up polls at once); the first question waits for it."""
+    later = Index(KB, later=True)
+    later.start()
+    for question in ("why do my calves cramp?", "how long does DOMS last", "best shoes for squats"):
+        ours, theirs = later.answer(question), INDEX.answer(question)
+        assert (ours.entry, ours.matched, ours.red_flag) == (theirs.entry, theirs.matched, theirs.red_flag)
+
+
+def test_a_missing_sentence_model_is_refused_at_once_even_in_the_background(tmp_path: Path) -> None:
+    with pytest.raises(ModelMissing, match=r"no model\.safetensors"):
+        check_model(tmp_path)
+
+
+def test_a_failed_background_build_is_raised_to_whoever_asks() -> None:
+    """A knowledge base the lexical index cannot take (no entries) fails in the thread, not silently."""
+    broken = dataclasses.replace(KB, entries=None)  # type: ignore[arg-type]
+    index = Index(broken, semantic=False, later=True)
+    with pytest.raises(AttributeError):
+        index.answer("why do my calves cramp?")

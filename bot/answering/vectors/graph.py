@@ -19,7 +19,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-HIDDEN = 384
+from bot.answering.vectors.encoder import HIDDEN
+
 HEADS = 12
 LAYERS = 6
 OPSET = 17  # LayerNormalization is a standard op from 17 on

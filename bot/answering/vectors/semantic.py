@@ -33,8 +33,7 @@ import numpy as np
 import sqlite_utils
 
 from bot.answering.vectors import classifier
-from bot.answering.vectors.encoder import MODEL_NAME, Encoder, shared_encoder
-from bot.answering.vectors.graph import HIDDEN
+from bot.answering.vectors.encoder import HIDDEN, MODEL_NAME, Encoder, shared_encoder
 from bot.core.textnorm import MAX_TOKENS, words
 from bot.knowledge.base import Entry, KnowledgeBase
 
@@ -181,6 +180,14 @@ class VectorCache:
             ({"key": k, "vector": v.astype(np.float32).tobytes()} for k, v in vectors.items()), replace=True
         )
         table.db.close()
+
+
+def remember(texts: Sequence[str], vectors: np.ndarray) -> None:
+    """Take these as the texts' vectors for the life of the process (benchmarks/qa.py --grow gives a
+    knowledge base 100 times ours vectors it would take minutes to encode)."""
+    found = {_key(t): np.asarray(v, np.float32) for t, v in zip(texts, vectors, strict=True)}
+    with _memo_lock:
+        _memo.update(found)
 
 
 def _remember(found: dict[str, np.ndarray], missing: dict[str, str]) -> dict[str, str]:
@@ -354,7 +361,9 @@ def write_shipped(kb: KnowledgeBase) -> tuple[Path, int]:
     vectors go), with the classifier fitted on them. Written to a temporary file first, so a crash never
     leaves half a file."""
     texts = knowledge_texts(kb)
-    cache = VectorCache(shared_encoder())
+    # Thousands of texts at once, nothing else waiting: every core (the bot's encoder uses one). The
+    # vectors are the same whatever the thread count.
+    cache = VectorCache(Encoder(threads=os.cpu_count() or 1))
     keys = [_key(t) for t in texts]
     shipped = cache.vectors(texts).astype(np.float16)
     # fit on the vectors as start-up will read them (float16), or the shipped fit is not the one it makes
