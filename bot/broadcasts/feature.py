@@ -74,6 +74,11 @@ class BroadcastFeature:
         ledger.forget(self.store, user_id)
         return []
 
+    def blocked(self, user_id: int, data: dict[str, object]) -> list[Reply]:
+        """The user blocked the bot (a reply got 403): no more updates, as a broadcast's 403 does."""
+        ledger.blocked(self.store, user_id, self.coach.clock())
+        return []
+
     # ------------------------------------------------------------------ admin broadcasts
 
     def running(self) -> int | None:
@@ -174,6 +179,7 @@ def register(coach: Coach) -> BroadcastFeature:
     coach.timers[BC] = feature.on_timer
     coach.pending.append(feature.pending)
     coach.on("forget", feature.forget)
+    coach.on("blocked", feature.blocked)
     coach.start_buttons.append(Button(coach.kb.texts["button_subscribe"], f"{SUB}:on", aside=True))
 
     @coach.command("subscribe", "Get site updates (new guides, changes)")

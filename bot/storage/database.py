@@ -50,13 +50,43 @@ def m002_expectations(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m003_one_time_format(db: sqlite_utils.Database) -> None:
+    """Times written by `isoformat()` before stamp() was used everywhere, rewritten in stamp() form."""
+    restamp(db, "users", ["created_at", "last_seen_at"])
+    restamp(db, "questions", ["asked_at"])
+
+
+@migrations()
+def m004_users_blocked_at(db: sqlite_utils.Database) -> None:
+    """When a reply last got 403 (the user blocked the bot); cleared when they write again."""
+    db.table("users").add_column("blocked_at", str)
+
+
 def stamp(when: datetime) -> str:
     """The one stored form of a time: UTC with microseconds, so stored strings sort like the times."""
     return when.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def parse_stamp(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(UTC)
+    """A stored time back; one without an offset (never written by stamp()) is taken as UTC."""
+    when = datetime.fromisoformat(text)
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def restamp(db: sqlite_utils.Database, table: str, columns: list[str]) -> int:
+    """Rewrite `columns` of `table` (if it exists) in stamp() form, for a migration: comparing stored
+    strings is only comparing times when every one has the same form. Returns the rows changed."""
+    if not db.table(table).exists():
+        return 0
+    changed = []
+    for rowid, *values in db.execute(f"select rowid, {', '.join(columns)} from {table}").fetchall():
+        new = [stamp(parse_stamp(v)) if isinstance(v, str) and v else v for v in values]
+        if new != values:
+            changed.append([*new, rowid])
+    assignments = ", ".join(f"{c} = ?" for c in columns)
+    db.conn.executemany(f"update {table} set {assignments} where rowid = ?", changed)
+    return len(changed)
 
 
 class Store:
@@ -77,15 +107,20 @@ class Store:
         self.db.close()
 
     def touch_user(self, user_id: int, chat_id: int, first_name: str, now: datetime) -> None:
-        stamp = now.isoformat()
+        at = stamp(now)
         self.db.execute(
             "insert into users (user_id, chat_id, first_name, created_at, last_seen_at) "
             "values (?, ?, ?, ?, ?) on conflict(user_id) do update set "
-            "chat_id = excluded.chat_id, last_seen_at = excluded.last_seen_at, "
+            "chat_id = excluded.chat_id, last_seen_at = excluded.last_seen_at, blocked_at = null, "
             "first_name = coalesce(nullif(excluded.first_name, ''), users.first_name)",
-            [user_id, chat_id, first_name[:100], stamp, stamp],
+            [user_id, chat_id, first_name[:100], at, at],
         )
         self.db.conn.commit()
+
+    def mark_blocked(self, user_id: int, now: datetime) -> None:
+        """A reply to the user got 403: they blocked the bot (kept until they write again)."""
+        with self.db.conn:
+            self.db.execute("update users set blocked_at = ? where user_id = ?", [stamp(now), user_id])
 
     def forget_user(self, user_id: int) -> None:
         """Delete the rows the core keeps (the user and their questions); each feature deletes its own
@@ -101,7 +136,7 @@ class Store:
         self.db.table("questions").insert(
             {
                 "user_id": user_id,
-                "asked_at": now.isoformat(),
+                "asked_at": stamp(now),
                 "question": question[:QUESTION_LIMIT],
                 "topic": topic or "",
                 "matched": int(topic is not None),
