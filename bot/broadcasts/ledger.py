@@ -138,6 +138,20 @@ def blocked(store: Store, user_id: int, now: datetime) -> None:
         )
 
 
+def prune(store: Store, before: datetime) -> int:
+    """Retention: delete the delivery rows of broadcasts finished before `before` (the broadcasts
+    themselves stay: /updates shows them); returns how many rows."""
+    with store.db.conn:
+        cur = store.db.execute(
+            "delete from deliveries where broadcast_id in (select id from broadcasts "
+            "where status = 'done' and finished_at < ?)",
+            [stamp(before)],
+        )
+    if cur.rowcount:
+        log.info("retention: deleted %d broadcast deliveries", cur.rowcount)
+    return cur.rowcount
+
+
 def is_subscribed(store: Store, user_id: int) -> bool:
     row = _one(store.db, "select active from subscribers where user_id = ?", [user_id])
     return row is not None and row["active"] == 1

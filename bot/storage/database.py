@@ -146,6 +146,12 @@ class Store:
         )
         self.db.conn.commit()
 
+    def prune_questions(self, before: datetime) -> int:
+        """Delete questions asked before `before` (retention); returns how many."""
+        with self.db.conn:
+            cur = self.db.execute("delete from questions where asked_at < ?", [stamp(before)])
+        return cur.rowcount
+
     def unanswered(self, limit: int) -> list[dict[str, Any]]:
         """The newest questions that got "I don't know"."""
         return list(self.db.table("questions").rows_where("matched = 0", order_by="id desc", limit=limit))
