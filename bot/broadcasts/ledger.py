@@ -405,6 +405,12 @@ def renew(store: Store, broadcast_id: int, owner: str, now: datetime, lease_s: f
     return cur.rowcount == 1
 
 
+def lease_until(store: Store, broadcast_id: int) -> datetime | None:
+    """When the current lease on `broadcast_id` expires; None when nobody holds it."""
+    row = _one(store.db, "select lease_until from broadcasts where id = ?", [broadcast_id])
+    return parse_stamp(row["lease_until"]) if row and row["lease_until"] else None
+
+
 def release(store: Store, broadcast_id: int, owner: str) -> None:
     """Give up `owner`'s lease (never anyone else's). A database error is logged, not raised: this runs
     while unwinding, and the lease's expiry frees it anyway."""
