@@ -74,6 +74,16 @@ def parse_stamp(text: str) -> datetime:
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
+def _restamped(value: Any) -> Any:
+    """`value` in stamp() form; anything that is not a time is left as it was (never lost)."""
+    if not isinstance(value, str) or not value:
+        return value
+    try:
+        return stamp(parse_stamp(value))
+    except ValueError:
+        return value
+
+
 def restamp(db: sqlite_utils.Database, table: str, columns: list[str]) -> int:
     """Rewrite `columns` of `table` (if it exists) in stamp() form, for a migration: comparing stored
     strings is only comparing times when every one has the same form. Returns the rows changed."""
@@ -81,7 +91,7 @@ def restamp(db: sqlite_utils.Database, table: str, columns: list[str]) -> int:
         return 0
     changed = []
     for rowid, *values in db.execute(f"select rowid, {', '.join(columns)} from {table}").fetchall():
-        new = [stamp(parse_stamp(v)) if isinstance(v, str) and v else v for v in values]
+        new = [_restamped(v) for v in values]
         if new != values:
             changed.append([*new, rowid])
     assignments = ", ".join(f"{c} = ?" for c in columns)

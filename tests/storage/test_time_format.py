@@ -94,3 +94,16 @@ def test_rows_written_before_are_migrated(tmp_path: Path) -> None:
     assert found["broadcasts.lease_until"] == ["2026-03-02T12:00:00.250000+00:00"]
     assert store.db.execute("select modified from feed_state").fetchone()[0] == "Mon, 02 Mar 2026"
     store.close()
+
+
+def test_a_value_that_is_not_a_time_is_kept_as_it_was() -> None:
+    db = sqlite_utils.Database(memory=True)
+    rows: list[dict[str, str | None]] = [{"at": "yesterday"}, {"at": "2026-03-02T12:00:00"}, {"at": None}]
+    db.table("t").insert_all(rows)
+    assert database.restamp(db, "t", ["at"]) == 1
+    assert [r[0] for r in db.execute("select at from t order by rowid")] == [
+        "yesterday",
+        "2026-03-02T12:00:00.000000+00:00",
+        None,
+    ]
+    assert database.restamp(db, "missing", ["at"]) == 0
