@@ -65,7 +65,10 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     if query is None:
         return
-    await query.answer()
+    try:
+        await query.answer()
+    except TelegramError as exc:  # it only stops the spinner; the press still gets its reply
+        log.warning("could not acknowledge a button press (%s: %s)", type(exc).__name__, exc)
     await _dispatch(update, context, "button", query.data or "")
 
 

@@ -12,7 +12,7 @@ from telegram.error import NetworkError
 
 from bot.broadcasts import ledger
 from tests.fakebot import FakeBotApi
-from tests.support import exchange, make_config, running_bot
+from tests.support import callback_data, exchange, keyboard_labels, make_config, running_bot
 
 USER = 6060
 QUESTION = "where do my hips go"
@@ -66,3 +66,16 @@ async def test_a_failed_get_updates_is_one_warning_line(
     ours = [r for r in caplog.records if r.name.startswith("bot.")]
     assert len(ours) == 1 and ours[0].levelno == logging.WARNING and ours[0].exc_info is None
     assert "Bad Gateway" in ours[0].getMessage() and "handling an update" not in ours[0].getMessage()
+
+
+async def test_a_button_press_is_answered_when_its_acknowledgement_fails(
+    fake_api: FakeBotApi, tmp_path: Path
+) -> None:
+    """answerCallbackQuery only stops the spinner: a 500 on it must not cost the press its reply."""
+    async with running_bot(fake_api, make_config(tmp_path)):
+        [welcome] = await exchange(fake_api, USER, "/start")
+        fake_api.fail_next("answerCallbackQuery", 500)
+        fake_api.user_presses(USER, welcome["message_id"], callback_data(welcome, "Browse topics"))
+        messages = await fake_api.wait_for_messages_async(USER, 2)
+        assert len(keyboard_labels(messages[1])) >= 5, "the topics, despite the failed acknowledgement"
+        assert "went wrong" not in messages[1]["text"]
