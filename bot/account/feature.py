@@ -6,6 +6,7 @@ feature owns only the conversation and the core's rows, so no feature reaches in
 
 from __future__ import annotations
 
+from bot.account import retention
 from bot.core.coach import Coach, Incoming
 from bot.core.reply import Button, Reply
 
@@ -13,8 +14,9 @@ PREFIX = "forget"
 
 
 def register(coach: Coach) -> None:
-    """Wire /forget and its `forget:yes` / `forget:no` buttons."""
+    """Wire /forget and its `forget:yes` / `forget:no` buttons, and the daily retention timer."""
     texts = coach.kb.texts
+    retention.register(coach)
 
     @coach.command("forget", "Delete everything I keep about you")
     def confirm(msg: Incoming, args: str) -> list[Reply]:

@@ -14,6 +14,7 @@ from bot.broadcasts import ledger
 from bot.broadcasts.text import BroadcastTextError, excerpt, prepare
 from bot.core.coach import Coach, Due, Incoming, Outgoing
 from bot.core.reply import Button, Reply, escape
+from bot.storage.database import parse_stamp
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,18 @@ class BroadcastFeature:
 
     def forget(self, user_id: int, data: dict[str, object]) -> list[Reply]:
         ledger.forget(self.store, user_id)
+        return []
+
+    def retention(self, user_id: int, data: dict[str, object]) -> list[Reply]:
+        """The daily retention run: old broadcasts' delivery rows go."""
+        before = data.get("before")
+        if isinstance(before, str):
+            ledger.prune(self.store, parse_stamp(before))
+        return []
+
+    def blocked(self, user_id: int, data: dict[str, object]) -> list[Reply]:
+        """The user blocked the bot (a reply got 403): no more updates, as a broadcast's 403 does."""
+        ledger.blocked(self.store, user_id, self.coach.clock())
         return []
 
     # ------------------------------------------------------------------ admin broadcasts
@@ -177,6 +190,8 @@ def register(coach: Coach) -> BroadcastFeature:
     coach.timers[BC] = feature.on_timer
     coach.pending.append(feature.pending)
     coach.on("forget", feature.forget)
+    coach.on("blocked", feature.blocked)
+    coach.on("retention", feature.retention)
     coach.start_buttons.append(Button(coach.kb.texts["button_subscribe"], f"{SUB}:on", aside=True))
 
     @coach.command("subscribe", "Get site updates (new guides, changes)")

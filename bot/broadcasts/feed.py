@@ -25,7 +25,7 @@ from sqlite_utils.migrations import Migrations
 from bot.broadcasts import ledger
 from bot.broadcasts.text import BroadcastTextError, excerpt, prepare, sanitise
 from bot.core.reply import bold, escape
-from bot.storage.database import Store
+from bot.storage.database import Store, restamp, stamp
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,13 @@ def m001_feed(db: sqlite_utils.Database) -> None:
     db.table("feed_seen").create(
         {"url": str, "entry_id": str, "seen_at": str}, pk=("url", "entry_id"), not_null={"seen_at"}
     )
+
+
+@migrations()
+def m002_one_time_format(db: sqlite_utils.Database) -> None:
+    """Times written by `isoformat()`, in stamp() form (HTTP's Last-Modified stays as the server sent it)."""
+    restamp(db, "feed_state", ["last_polled_at", "last_ok_at"])
+    restamp(db, "feed_seen", ["seen_at"])
 
 
 class FeedError(Exception):
@@ -145,7 +152,7 @@ def poll(store: Store, url: str, now: datetime, fetcher: Fetcher = fetch) -> Pol
     etag = state["etag"] if state else None
     modified = state["modified"] if state else None
     primed = bool(state and state["primed"])
-    stamp = now.isoformat()
+    at = stamp(now)
     try:
         got = fetcher(url, etag if primed else None, modified if primed else None)
         entries = parse(got.body) if got.status == 200 else []
@@ -155,7 +162,7 @@ def poll(store: Store, url: str, now: datetime, fetcher: Fetcher = fetch) -> Pol
                 "insert into feed_state (url, last_polled_at, last_error, failures) values (?, ?, ?, 1) "
                 "on conflict(url) do update set last_polled_at = excluded.last_polled_at, "
                 "last_error = excluded.last_error, failures = feed_state.failures + 1",
-                [url, stamp, str(exc)[:300]],
+                [url, at, str(exc)[:300]],
             )
         raise
     new_ids: list[int] = []
@@ -175,14 +182,14 @@ def poll(store: Store, url: str, now: datetime, fetcher: Fetcher = fetch) -> Pol
     with db.conn:
         db.conn.executemany(
             "insert or ignore into feed_seen (url, entry_id, seen_at) values (?, ?, ?)",
-            [(url, e.id, stamp) for e in entries if got.status == 200],
+            [(url, e.id, at) for e in entries if got.status == 200],
         )
         db.execute(
             "insert into feed_state (url, etag, modified, primed, last_polled_at, last_ok_at, failures) "
             "values (?, ?, ?, 1, ?, ?, 0) on conflict(url) do update set etag = excluded.etag, "
             "modified = excluded.modified, primed = 1, last_polled_at = excluded.last_polled_at, "
             "last_ok_at = excluded.last_ok_at, last_error = null, failures = 0",
-            [url, got.etag, got.modified, stamp, stamp],
+            [url, got.etag, got.modified, at, at],
         )
     status = "unchanged" if got.status == 304 else ("checked" if primed else "primed")
     return PollResult(status, new_ids, len(entries))

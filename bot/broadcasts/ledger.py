@@ -4,18 +4,18 @@ The database is the truth. Approving a broadcast writes one `deliveries` row per
 (one SQL statement, so memory does not grow with the audience); the fan-out (sender.py) walks those
 rows and records each one's fate, so a crash loses nothing and resuming re-reads the ledger.
 
-A broadcast is claimed with a lease (owner host:pid, renewed while sending) so `hamcoach broadcast`
-and a running bot never send the same broadcast at once; a lease whose process is dead is taken over
-at once, one whose process is alive only when it expires.
+A broadcast is claimed with a lease (owner host:pid:process token, an expiry renewed while sending)
+so `hamcoach broadcast` and a running bot never send the same broadcast at once; a lease whose process
+is dead (or an earlier start of our own PID) is taken over at once, any other only when it expires.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
 import socket
+import sqlite3
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,7 +24,7 @@ from typing import Any, Literal
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-from bot.storage.database import Store
+from bot.storage.database import Store, parse_stamp, restamp, stamp
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +88,14 @@ def m001_broadcast(db: sqlite_utils.Database) -> None:
     db.table("deliveries").create_index(["user_id"])
 
 
+@migrations()
+def m002_one_time_format(db: sqlite_utils.Database) -> None:
+    """Times written by `isoformat()` (lease expiries among them, compared as strings) in stamp() form."""
+    restamp(db, "subscribers", ["subscribed_at", "unsubscribed_at", "blocked_at"])
+    restamp(db, "broadcasts", ["created_at", "started_at", "finished_at", "lease_until"])
+    restamp(db, "deliveries", ["sent_at"])
+
+
 # ---------------------------------------------------------------------- subscriptions
 
 
@@ -104,7 +112,7 @@ def subscribe(store: Store, user_id: int, chat_id: int, now: datetime) -> bool:
             "insert into subscribers (user_id, chat_id, active, subscribed_at) values (?, ?, 1, ?) "
             "on conflict(user_id) do update set chat_id = excluded.chat_id, active = 1, "
             "subscribed_at = excluded.subscribed_at, unsubscribed_at = null, blocked_at = null",
-            [user_id, chat_id, now.isoformat()],
+            [user_id, chat_id, stamp(now)],
         )
     return True
 
@@ -115,10 +123,33 @@ def unsubscribe(store: Store, user_id: int, now: datetime) -> bool:
     with db.conn:
         cur = db.execute(
             "update subscribers set active = 0, unsubscribed_at = ? where user_id = ? and active = 1",
-            [now.isoformat(), user_id],
+            [stamp(now), user_id],
         )
         db.execute("delete from deliveries where user_id = ? and status = 'pending'", [user_id])
     return cur.rowcount > 0
+
+
+def blocked(store: Store, user_id: int, now: datetime) -> None:
+    """The user blocked the bot: inactive from now on (a later /subscribe re-activates)."""
+    with store.db.conn:
+        store.db.execute(
+            "update subscribers set active = 0, blocked_at = ? where user_id = ? and active = 1",
+            [stamp(now), user_id],
+        )
+
+
+def prune(store: Store, before: datetime) -> int:
+    """Retention: delete the delivery rows of broadcasts finished before `before` (the broadcasts
+    themselves stay: /updates shows them); returns how many rows."""
+    with store.db.conn:
+        cur = store.db.execute(
+            "delete from deliveries where broadcast_id in (select id from broadcasts "
+            "where status = 'done' and finished_at < ?)",
+            [stamp(before)],
+        )
+    if cur.rowcount:
+        log.info("retention: deleted %d broadcast deliveries", cur.rowcount)
+    return cur.rowcount
 
 
 def is_subscribed(store: Store, user_id: int) -> bool:
@@ -167,7 +198,7 @@ def create(
         cur = db.execute(
             "insert into broadcasts (text, parts, source, feed_entry_id, created_at, created_by, status) "
             "values (?, ?, ?, ?, ?, ?, 'preview')",
-            ["\n\n".join(parts), json.dumps(parts), source, feed_entry_id, now.isoformat(), created_by],
+            ["\n\n".join(parts), json.dumps(parts), source, feed_entry_id, stamp(now), created_by],
         )
         broadcast_id = int(cur.lastrowid or 0)
         if approve_now:
@@ -194,7 +225,7 @@ def _approve(db: sqlite_utils.Database, broadcast_id: int, now: datetime) -> boo
     )
     audience = db.execute("select count(*) from deliveries where broadcast_id = ?", [broadcast_id])
     db.execute("update broadcasts set audience = ? where id = ?", [audience.fetchone()[0], broadcast_id])
-    log.info("broadcast %d approved at %s", broadcast_id, now.isoformat())
+    log.info("broadcast %d approved at %s", broadcast_id, stamp(now))
     return True
 
 
@@ -287,7 +318,7 @@ def report(store: Store, broadcast_id: int) -> Report:
     )
     duration = None
     if b.started_at and b.finished_at:
-        delta = datetime.fromisoformat(b.finished_at) - datetime.fromisoformat(b.started_at)
+        delta = parse_stamp(b.finished_at) - parse_stamp(b.started_at)
         duration = delta.total_seconds()
     return Report(
         broadcast_id=broadcast_id,
@@ -304,21 +335,28 @@ def report(store: Store, broadcast_id: int) -> Report:
 # ---------------------------------------------------------------------- leases
 
 
+# Unique to this start of this process. In a container the bot is PID 1 after every restart, so a
+# host:pid owner left by a crash looks alive to its successor; this token tells the two apart.
+PROCESS_TOKEN = uuid.uuid4().hex[:12]
+
+
 def new_owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    """host:pid:process token:run, one per claim attempt (two runs in one process differ too)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{PROCESS_TOKEN}:{uuid.uuid4().hex[:8]}"
 
 
 def _owner_dead(owner: str | None) -> bool:
-    """True when `owner` names a process on this host that no longer exists (it crashed)."""
+    """True when `owner` names a process on this host that no longer exists (it crashed): its PID is
+    gone, or it is our PID but an earlier start of it (its token is not ours). Owners elsewhere
+    cannot be checked; their lease's expiry frees it."""
     if not owner:
         return True
-    host, _, rest = owner.partition(":")
-    pid_text = rest.partition(":")[0]
+    host, pid_text, token, *_ = [*owner.split(":"), "", ""]
     if host != socket.gethostname() or not pid_text.isdigit():
         return False
     pid = int(pid_text)
     if pid == os.getpid():
-        return False
+        return token != PROCESS_TOKEN
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -326,6 +364,11 @@ def _owner_dead(owner: str | None) -> bool:
     except PermissionError:
         return False
     return False
+
+
+def _expired(lease_until: str | None, now: datetime) -> bool:
+    """Compared as times, not strings (rows written before one time format were not comparable)."""
+    return not lease_until or parse_stamp(lease_until) <= now
 
 
 def claim(store: Store, broadcast_id: int, owner: str, now: datetime, lease_s: float = 60.0) -> bool:
@@ -337,17 +380,17 @@ def claim(store: Store, broadcast_id: int, owner: str, now: datetime, lease_s: f
         return False
     free = (
         row["lease_owner"] in (None, owner)
-        or (row["lease_until"] or "") < now.isoformat()
+        or _expired(row["lease_until"], now)
         or _owner_dead(row["lease_owner"])
     )
     if not free:
         return False
-    until = (now + timedelta(seconds=lease_s)).isoformat()
+    until = stamp(now + timedelta(seconds=lease_s))
     with store.db.conn:
         cur = store.db.execute(
             "update broadcasts set lease_owner = ?, lease_until = ?, started_at = coalesce(started_at, ?) "
             "where id = ? and status = 'sending' and coalesce(lease_owner, '') = ?",
-            [owner, until, now.isoformat(), broadcast_id, row["lease_owner"] or ""],
+            [owner, until, stamp(now), broadcast_id, row["lease_owner"] or ""],
         )
     return cur.rowcount == 1
 
@@ -357,15 +400,31 @@ def renew(store: Store, broadcast_id: int, owner: str, now: datetime, lease_s: f
     with store.db.conn:
         cur = store.db.execute(
             "update broadcasts set lease_until = ? where id = ? and lease_owner = ? and status = 'sending'",
-            [(now + timedelta(seconds=lease_s)).isoformat(), broadcast_id, owner],
+            [stamp(now + timedelta(seconds=lease_s)), broadcast_id, owner],
         )
     return cur.rowcount == 1
 
 
+def lease_until(store: Store, broadcast_id: int) -> datetime | None:
+    """When the current lease on `broadcast_id` expires; None when nobody holds it."""
+    row = _one(store.db, "select lease_until from broadcasts where id = ?", [broadcast_id])
+    return parse_stamp(row["lease_until"]) if row and row["lease_until"] else None
+
+
 def release(store: Store, broadcast_id: int, owner: str) -> None:
-    """Give up `owner`'s lease (never anyone else's); it never raises, it runs while unwinding."""
-    with contextlib.suppress(Exception), store.db.conn:
-        store.db.execute(
-            "update broadcasts set lease_owner = null, lease_until = null where id = ? and lease_owner = ?",
-            [broadcast_id, owner],
+    """Give up `owner`'s lease (never anyone else's). A database error is logged, not raised: this runs
+    while unwinding, and the lease's expiry frees it anyway."""
+    try:
+        with store.db.conn:
+            store.db.execute(
+                "update broadcasts set lease_owner = null, lease_until = null "
+                "where id = ? and lease_owner = ?",
+                [broadcast_id, owner],
+            )
+    except sqlite3.Error as exc:
+        log.warning(
+            "broadcast %d: could not release the lease of %s (%s); it expires by itself",
+            broadcast_id,
+            owner,
+            exc,
         )

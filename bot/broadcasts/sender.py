@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 from bot.broadcasts import ledger
 from bot.broadcasts.ledger import Report
-from bot.storage.database import Store
+from bot.storage.database import Store, stamp
 
 log = logging.getLogger(__name__)
 
@@ -265,7 +265,7 @@ class Bookkeeping:
         self._set(
             row.user_id,
             "status = ?, parts_sent = ?, sent_at = ?",
-            [status, row.parts_sent, self.clock().isoformat()],
+            [status, row.parts_sent, stamp(self.clock())],
         )
         return done
 
@@ -294,7 +294,7 @@ class Bookkeeping:
             with self.store.db.conn:
                 self.store.db.execute(
                     "update subscribers set active = 0, blocked_at = ? where user_id = ?",
-                    [self.clock().isoformat(), row.user_id],
+                    [stamp(self.clock()), row.user_id],
                 )
 
     def finish(self) -> bool:
@@ -305,7 +305,7 @@ class Bookkeeping:
                 "lease_until = null "
                 "where id = ? and status = 'sending' and not exists (select 1 from deliveries "
                 "where broadcast_id = ? and status in ('pending', 'sending'))",
-                [self.clock().isoformat(), self.broadcast_id, self.broadcast_id],
+                [stamp(self.clock()), self.broadcast_id, self.broadcast_id],
             )
         return cur.rowcount == 1
 

@@ -252,7 +252,8 @@ class Coach:
     def on(self, event: str, listener: Listener) -> None:
         """Subscribe to a core event: "session_finished" (data: session_id, finished_at, total_reps),
         "hold_cleared" (a clinician cleared the user), "local_time_changed" (the user's time zone or
-        quiet hours changed) or "forget" (delete all of the user's rows)."""
+        quiet hours changed), "forget" (delete all of the user's rows), "blocked" (a reply got 403:
+        the user blocked the bot) or "retention" (data: before, a stamp; delete rows older than it)."""
         self.listeners.setdefault(event, []).append(listener)
 
     def emit(self, event: str, user_id: int, data: dict[str, object]) -> list[Reply]:

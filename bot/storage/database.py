@@ -68,13 +68,53 @@ def m003_private_chats(db: sqlite_utils.Database) -> None:
             db.execute(f"update {table} set chat_id = user_id where chat_id < 0{where}")
 
 
+@migrations()
+def m004_one_time_format(db: sqlite_utils.Database) -> None:
+    """Times written by `isoformat()` before stamp() was used everywhere, rewritten in stamp() form."""
+    restamp(db, "users", ["created_at", "last_seen_at"])
+    restamp(db, "questions", ["asked_at"])
+
+
+@migrations()
+def m005_users_blocked_at(db: sqlite_utils.Database) -> None:
+    """When a reply last got 403 (the user blocked the bot); cleared when they write again."""
+    db.table("users").add_column("blocked_at", str)
+
+
 def stamp(when: datetime) -> str:
     """The one stored form of a time: UTC with microseconds, so stored strings sort like the times."""
     return when.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def parse_stamp(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(UTC)
+    """A stored time back; one without an offset (never written by stamp()) is taken as UTC."""
+    when = datetime.fromisoformat(text)
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def _restamped(value: Any) -> Any:
+    """`value` in stamp() form; anything that is not a time is left as it was (never lost)."""
+    if not isinstance(value, str) or not value:
+        return value
+    try:
+        return stamp(parse_stamp(value))
+    except ValueError:
+        return value
+
+
+def restamp(db: sqlite_utils.Database, table: str, columns: list[str]) -> int:
+    """Rewrite `columns` of `table` (if it exists) in stamp() form, for a migration: comparing stored
+    strings is only comparing times when every one has the same form. Returns the rows changed."""
+    if not db.table(table).exists():
+        return 0
+    changed = []
+    for rowid, *values in db.execute(f"select rowid, {', '.join(columns)} from {table}").fetchall():
+        new = [_restamped(v) for v in values]
+        if new != values:
+            changed.append([*new, rowid])
+    assignments = ", ".join(f"{c} = ?" for c in columns)
+    db.conn.executemany(f"update {table} set {assignments} where rowid = ?", changed)
+    return len(changed)
 
 
 class Store:
@@ -100,16 +140,22 @@ class Store:
 
     def touch_user(self, user_id: int, chat_id: int | None, first_name: str, now: datetime) -> None:
         """Remember the user; `chat_id` is their private chat, None when they spoke in a group (the
-        private chat then stays as it was, or is the user id, as Telegram numbers private chats)."""
-        stamp = now.isoformat()
+        private chat then stays as it was, or is the user id, as Telegram numbers private chats).
+        Writing again ends a block (a 403) stored by `mark_blocked`."""
+        at = stamp(now)
         self.db.execute(
             "insert into users (user_id, chat_id, first_name, created_at, last_seen_at) "
             "values (?, coalesce(?, ?), ?, ?, ?) on conflict(user_id) do update set "
-            "chat_id = coalesce(?, users.chat_id), last_seen_at = excluded.last_seen_at, "
+            "chat_id = coalesce(?, users.chat_id), last_seen_at = excluded.last_seen_at, blocked_at = null, "
             "first_name = coalesce(nullif(excluded.first_name, ''), users.first_name)",
-            [user_id, chat_id, user_id, first_name[:100], stamp, stamp, chat_id],
+            [user_id, chat_id, user_id, first_name[:100], at, at, chat_id],
         )
         self.db.conn.commit()
+
+    def mark_blocked(self, user_id: int, now: datetime) -> None:
+        """A reply to the user got 403: they blocked the bot (kept until they write again)."""
+        with self.db.conn:
+            self.db.execute("update users set blocked_at = ? where user_id = ?", [stamp(now), user_id])
 
     def forget_user(self, user_id: int) -> None:
         """Delete the rows the core keeps (the user and their questions); each feature deletes its own
@@ -128,7 +174,7 @@ class Store:
             "values (?, ?, ?, ?, ?, ?, ?)",
             [
                 user_id,
-                now.isoformat(),
+                stamp(now),
                 question[:QUESTION_LIMIT],
                 topic or "",
                 int(topic is not None),
@@ -137,6 +183,12 @@ class Store:
             ],
         )
         self.db.conn.commit()
+
+    def prune_questions(self, before: datetime) -> int:
+        """Delete questions asked before `before` (retention); returns how many."""
+        with self.db.conn:
+            cur = self.db.execute("delete from questions where asked_at < ?", [stamp(before)])
+        return cur.rowcount
 
     def unanswered(self, limit: int) -> list[dict[str, Any]]:
         """The newest questions that got "I don't know"."""

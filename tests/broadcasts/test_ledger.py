@@ -11,6 +11,7 @@ import subprocess
 import sys
 from datetime import timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -104,3 +105,44 @@ def test_any_outcomes_and_crashes_lose_nothing_and_duplicate_at_most_once_per_cr
         assert got.get(u, 0) >= r["parts_sent"]
         duplicates += got.get(u, 0) - r["parts_sent"]
     assert duplicates <= crashed  # at most one per crash
+
+
+def test_a_lease_left_by_an_earlier_start_with_our_pid_is_reclaimed() -> None:
+    """In a container the bot is PID 1 after every restart: a lease the crashed start held carries our
+    host and PID, but not this start's token, so it is free at once; a run of this very start is not."""
+    import os
+
+    store = Store(":memory:", extra=[ledger.migrations])
+    ledger.subscribe(store, 1, 1, NOW)
+    bid = ledger.create(store, ["hi"], "cli", NOW, approve_now=True)
+    previous = f"{socket.gethostname()}:{os.getpid()}:earlierstart:run1"
+    assert ledger.claim(store, bid, previous, NOW)
+    ours = ledger.new_owner()
+    assert ledger.claim(store, bid, ours, NOW + timedelta(seconds=1)), "the previous start is gone"
+    assert not ledger.claim(store, bid, ledger.new_owner(), NOW + timedelta(seconds=2)), "ours is alive"
+
+
+def test_a_lease_expiry_is_a_time_whatever_form_it_was_stored_in() -> None:
+    """An expiry written with isoformat() (no microseconds) or with another offset still expires at
+    its time: the check compares times, not strings."""
+    store = Store(":memory:", extra=[ledger.migrations])
+    ledger.subscribe(store, 1, 1, NOW)
+    bid = ledger.create(store, ["hi"], "cli", NOW, approve_now=True)
+    with store.db.conn:  # a live owner elsewhere, whose expiry 12:01 was stored as 14:01+02:00
+        store.db.execute(
+            "update broadcasts set lease_owner = 'elsewhere:7:abc:def', lease_until = ? where id = ?",
+            ["2026-03-02T14:01:00+02:00", bid],
+        )
+    assert not ledger.claim(store, bid, "here:2:def:1", NOW + timedelta(seconds=59))
+    assert ledger.claim(store, bid, "here:2:def:1", NOW + timedelta(seconds=61))
+
+
+def test_a_lease_that_cannot_be_released_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    store = Store(":memory:", extra=[ledger.migrations])
+    ledger.subscribe(store, 1, 1, NOW)
+    bid = ledger.create(store, ["hi"], "cli", NOW, approve_now=True)
+    owner = ledger.new_owner()
+    assert ledger.claim(store, bid, owner, NOW)
+    store.close()
+    ledger.release(store, bid, owner)
+    assert any(f"broadcast {bid}" in r.getMessage() and "lease" in r.getMessage() for r in caplog.records)

@@ -72,11 +72,6 @@ async def test_getupdates_timing_out_then_recovery_loses_no_update(
         await answered_once(fake_api, [2, 1, 1])
 
 
-@pytest.mark.xfail(
-    reason="needs the reply retries on 5xx in bot/adapters/telegram/send.py (issue 13, defect 5), "
-    "another helper's work: remove this mark once merged",
-    strict=False,
-)
 async def test_a_reply_survives_two_5xx_on_sendmessage(fake_api: FakeBotApi, tmp_path: Path) -> None:
     async with running_bot(fake_api, make_config(tmp_path)):
         fake_api.fail_next("sendMessage", 502, times=2, chat_id=USERS[0])

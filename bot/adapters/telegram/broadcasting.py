@@ -15,6 +15,7 @@ import asyncio
 import logging
 import signal
 import sys
+from datetime import timedelta
 
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -36,6 +37,7 @@ from bot.storage.database import Store
 log = logging.getLogger(__name__)
 
 TIMER = "bc"
+RETRY_HELD = timedelta(seconds=60)  # when a held lease has no expiry to wait for
 GONE = ("chat not found", "user not found", "user is deactivated", "bot was kicked", "peer_id_invalid")
 
 
@@ -100,7 +102,19 @@ async def run_broadcasts(app: Application) -> list[Report]:
         log.info("%s", r.line())
         if r.status == "done":
             await _tell_admin(app, coach, r)
+        elif r.status == "sending" and app.running:
+            _try_again(coach, r.broadcast_id)
     return reports
+
+
+def _try_again(coach: Coach, broadcast_id: int) -> None:
+    """Unfinished and the bot still running: another sender holds the lease, or took it over. Try
+    again just after that lease expires (it is renewed while its owner sends), else in a minute."""
+    now = coach.clock()
+    until = ledger.lease_until(coach.store, broadcast_id)
+    when = max(until or now + RETRY_HELD, now) + timedelta(seconds=1)
+    log.info("broadcast %d: held by another sender; trying again at %s", broadcast_id, when)
+    coach.scheduler.schedule(f"{TIMER}:{broadcast_id}", when)
 
 
 async def _tell_admin(app: Application, coach: Coach, r: Report) -> None:

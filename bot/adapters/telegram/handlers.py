@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from telegram import Update
 from telegram.constants import ChatType
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.adapters.telegram.send import send_replies, speak_replies
@@ -24,6 +25,16 @@ def coach_of(context: ContextTypes.DEFAULT_TYPE) -> Coach:
     return coach
 
 
+def blocked(coach: Coach, user_id: int, chat_id: int) -> None:
+    """A reply got 403. In a private chat the user blocked the bot: stored, and the features told
+    ("blocked": broadcasts stop); no "Sorry" follows, it would bounce too. In a group the bot was
+    removed from the group, which says nothing about the user."""
+    if user_id != chat_id:
+        return
+    coach.store.mark_blocked(user_id, coach.clock())
+    coach.emit("blocked", user_id, {})
+
+
 async def _dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: Kind, text: str) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
@@ -31,7 +42,9 @@ async def _dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: Ki
     coach = coach_of(context)
     private = chat.type == ChatType.PRIVATE
     replies = coach.handle(Incoming(user.id, chat.id, kind, text, user.first_name or "", private))
-    await send_replies(context.bot, chat.id, replies)
+    if not await send_replies(context.bot, chat.id, replies):
+        blocked(coach, user.id, chat.id)
+        return
     if private:  # spoken replies are a private setting
         await speak_replies(context.bot, coach.speaker, user.id, chat.id, replies)
 
@@ -55,7 +68,10 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     if query is None:
         return
-    await query.answer()
+    try:
+        await query.answer()
+    except TelegramError as exc:  # it only stops the spinner; the press still gets its reply
+        log.warning("could not acknowledge a button press (%s: %s)", type(exc).__name__, exc)
     await _dispatch(update, context, "button", query.data or "")
 
 
@@ -83,7 +99,9 @@ async def on_voice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     private = chat.type == ChatType.PRIVATE
     incoming = Incoming(user.id, chat.id, "voice", "", user.first_name or "", private)
     replies = coach.hear(incoming, heard)
-    await send_replies(context.bot, chat.id, replies)
+    if not await send_replies(context.bot, chat.id, replies):
+        blocked(coach, user.id, chat.id)
+        return
     if not private:
         return
     echo = fill(coach.kb.texts["voice_heard"], text=heard.text) if heard.text else ""
@@ -100,11 +118,26 @@ async def on_unsupported(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the failure with its update, tell the user, and keep running."""
-    log.error("error while handling an update", exc_info=context.error)
-    if isinstance(update, Update) and update.effective_chat is not None:
+    """Log the failure with its update, tell the user, and keep running.
+
+    A failed getUpdates (`run_polling` hands each one here, with no update and no job) is one warning
+    line: PTB retries it by itself, and an outage must not fill the log with tracebacks that say
+    "error while handling an update". A 403 means the user blocked the bot: no "Sorry" for them."""
+    error = context.error
+    if update is None and context.job is None and isinstance(error, TelegramError):
+        log.warning("fetching updates failed (%s: %s); retrying", type(error).__name__, error)
+        return
+    chat = update.effective_chat if isinstance(update, Update) else None
+    user = update.effective_user if isinstance(update, Update) else None
+    if isinstance(error, Forbidden) and chat is not None:
+        log.info("chat %s blocked the bot (%s)", chat.id, error.message)
+        if user is not None:
+            blocked(coach_of(context), user.id, chat.id)
+        return
+    log.error("error while handling an update", exc_info=error)
+    if chat is not None:
         try:
             text = coach_of(context).kb.texts["error"]
-            await context.bot.send_message(update.effective_chat.id, html.escape(text, quote=False))
+            await context.bot.send_message(chat.id, html.escape(text, quote=False))
         except Exception:  # the error reply itself failed; the log above already has the cause
             log.exception("could not tell the user about the error")

@@ -7,9 +7,10 @@ from collections.abc import Callable, Coroutine, Mapping
 from datetime import datetime
 from typing import Any
 
+from telegram.error import Forbidden
 from telegram.ext import Application, ContextTypes, JobQueue
 
-from bot.adapters.telegram.handlers import coach_of
+from bot.adapters.telegram.handlers import blocked, coach_of
 from bot.adapters.telegram.send import send_reply, speak_replies
 from bot.core.reply import Reply
 
@@ -55,6 +56,9 @@ async def fire(context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
             await send_reply(context.bot, out.chat_id, out.reply)
             sent.setdefault(out.chat_id, []).append(out.reply)
+        except Forbidden:
+            log.info("timer %s: chat %s blocked the bot", job.name, out.chat_id)
+            blocked(coach, out.chat_id, out.chat_id)
         except Exception:
             log.exception("timer %s could not send to chat %s", job.name, out.chat_id)
     for chat_id, replies in sent.items():

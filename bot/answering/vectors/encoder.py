@@ -20,8 +20,15 @@ HIDDEN = 384  # the model's width: every vector's length
 MAX_TOKENS = 64  # a question is rarely longer; the cost grows with the length
 
 
+MODEL_FILES = ("model.safetensors", "tokenizer.json")
+
+
 class ModelMissing(RuntimeError):
-    """The model package is not installed or incomplete."""
+    """The model package is not installed or incomplete (a file is missing)."""
+
+
+class ModelDamaged(RuntimeError):
+    """The model's files are there but cannot be read: a damaged install, not a missing one."""
 
 
 def model_dir() -> Path:
@@ -54,11 +61,18 @@ class Encoder:
         from bot.answering.vectors.graph import encoder_graph
 
         folder = folder or model_dir()
+        missing = [name for name in MODEL_FILES if not (folder / name).is_file()]
+        if missing:
+            raise ModelMissing(f"cannot load the sentence model from {folder}: no {', '.join(missing)}")
         try:
             weights = load_file(str(folder / "model.safetensors"))
+            # tokenizers raises a bare Exception for a file it cannot read; safetensors its own
+            # SafetensorError. Nothing else runs in this block, so only the files' faults land here.
             self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        except Exception as exc:  # safetensors and tokenizers raise their own error types
-            raise ModelMissing(f"cannot load the sentence model from {folder}: {exc}") from exc
+        except Exception as exc:
+            raise ModelDamaged(
+                f"the sentence model in {folder} is damaged ({type(exc).__name__}: {exc})"
+            ) from exc
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.words = weights["embeddings.word_embeddings.weight"]

@@ -312,3 +312,23 @@ def test_writing_the_vectors_file_keeps_exactly_the_current_texts(tmp_path: Path
     assert count == len(semantic.knowledge_texts(kb)) and semantic.missing_from_shipped(kb) == 0
     assert len(semantic.read_shipped(path)) == count  # vectors of dropped texts are gone
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".")], "no partial file left"
+
+
+def test_a_damaged_model_is_not_reported_as_missing(tmp_path: Path) -> None:
+    """Files that are there but unreadable are a damaged install, not a missing one; and an error of
+    ours (a wrong argument) is not relabelled as the model at all."""
+    from bot.answering.vectors.encoder import ModelDamaged
+
+    (tmp_path / "model.safetensors").write_bytes(b"not safetensors" * 10)
+    (tmp_path / "tokenizer.json").write_text("{}")
+    with pytest.raises(ModelDamaged, match="damaged") as caught:
+        Encoder(folder=tmp_path)
+    assert not isinstance(caught.value, ModelMissing)
+    with pytest.raises(TypeError):
+        Encoder(folder="a string, not a Path")  # type: ignore[arg-type]
+
+
+def test_a_missing_model_file_is_named(tmp_path: Path) -> None:
+    (tmp_path / "tokenizer.json").write_text("{}")
+    with pytest.raises(ModelMissing, match=r"model\.safetensors"):
+        Encoder(folder=tmp_path)
