@@ -14,12 +14,16 @@ logistic regression (bot/answering/logistic.py, the classifier's fit with two cl
   abstention. That sum has been flat from about 0.35 to 0.6, and rules that chose inside the flat
   stretch proved fragile: "the lowest threshold with 98% abstention" chose 0.35 once, and fresh sets
   then abstained on only 94%;
-- on everything, printing WEIGHTS, BIAS and ANSWER_AT to paste into bot/answering/confidence.py.
+- on everything, writing the weights, bias and threshold to bot/answering/data/confidence.json, which
+  bot/answering/confidence.py loads, with a hash of every input (the knowledge's YAML, eval.yaml and the
+  code that computes the signals): tests/answering/test_confidence.py fails when they have changed since.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +38,10 @@ from bot.answering.evaluation import Case, load_cases, split
 from bot.answering.index import Index
 from bot.knowledge.base import KnowledgeBase, load_knowledge
 from tests.data import EVAL_FILE
+
+ROOT = Path(__file__).resolve().parent.parent
+# The code the signals come from; the answering feature's replies and Telegram views are not inputs.
+NOT_INPUTS = {"views.py", "feature.py", "service.py", "evaluation.py"}
 
 PENALTY = 0.1  # L2 on the weights, not the bias
 # Run the fit to convergence: 1e-10 on the mean loss's gradient gives the optimum to about 1e-6, well
@@ -154,6 +162,41 @@ def sweep(data: list[Example], probs: list[float | None], red_flag_entry: str) -
     return best if sums[best] > sums[DEFAULT_THRESHOLD] + TIE else DEFAULT_THRESHOLD
 
 
+# The knowledge files answering reads; the session's, check-ins', reminders' and texts' YAML do not
+# change the fit, so editing a step or a reminder needs no new calibration.
+ANSWER_KNOWLEDGE = "entries/*.yaml messages.yaml off_topic.yaml safety.yaml synonyms.yaml topics.yaml".split()
+
+
+def input_files(knowledge: Path) -> list[Path]:
+    """Everything the fit depends on: the answering knowledge, eval.yaml, and the code of the signals."""
+    code = [p for p in (ROOT / "bot" / "answering").rglob("*.py") if p.name not in NOT_INPUTS]
+    code += [ROOT / "bot" / "core" / "textnorm.py", ROOT / "bot" / "knowledge" / "base.py", Path(__file__)]
+    yaml = sorted(p for pattern in ANSWER_KNOWLEDGE for p in knowledge.glob(pattern))
+    return [*yaml, EVAL_FILE, *sorted(p.resolve() for p in code)]
+
+
+def inputs_digest(knowledge: Path) -> str:
+    """sha256 over the inputs' names (relative to their root) and bytes, so a moved checkout hashes alike."""
+    digest = hashlib.sha256()
+    for path in input_files(knowledge):
+        base = knowledge if path.is_relative_to(knowledge) else ROOT
+        digest.update(f"{path.relative_to(base).as_posix()}\0".encode())
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def write_fit(weights: np.ndarray, bias: float, threshold: float, knowledge: Path) -> None:
+    names = [f.name for f in dataclasses.fields(Signals)]
+    fitted = {
+        "weights": {n: round(float(w), 4) for n, w in zip(names, weights, strict=True)},
+        "bias": round(bias, 4),
+        "answer_at": threshold,
+        "inputs": inputs_digest(knowledge),
+    }
+    confidence.FITTED.write_text(json.dumps(fitted, indent=2) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     kb = load_knowledge()
     flag = kb.red_flags.entry
@@ -170,10 +213,9 @@ def main() -> None:
 
     x, y = matrix(everything)
     weights, bias = fit(x, y)
-    print(f"\nfitted on all {len(y)} examples; for bot/answering/confidence.py:")
-    print("WEIGHTS = (" + ", ".join(f"{w:.4f}" for w in weights) + ")")
-    print(f"BIAS = {bias:.4f}")
-    print(f"ANSWER_AT = {threshold}")
+    write_fit(weights, bias, threshold, kb.folder)
+    print(f"\nfitted on all {len(y)} examples; written to {confidence.FITTED.relative_to(ROOT)}:")
+    print("weights (" + ", ".join(f"{w:.4f}" for w in weights) + f"), bias {bias:.4f}, answer at {threshold}")
 
 
 if __name__ == "__main__":

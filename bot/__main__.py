@@ -103,6 +103,7 @@ def _answer_json(index: Index, question: str) -> dict[str, object]:
         "score": round(answer.score, 3),
         "sources": index.kb.source_titles(entry) if entry else [],
         "red_flag": answer.red_flag,
+        "also": answer.also.id if answer.also else None,
     }
 
 

@@ -4,13 +4,18 @@ else an honest "I don't know"; the safety answer first whenever a red flag is me
 A message that names warning signs only to rule them out ("no sharp pain, just sore") is answered without
 those words: sentence vectors barely see a "no", so "no swelling" would otherwise pull toward the safety
 entry it rules out. If nothing else in it is answerable ("nothing popped", "it's a dull ache, not a
-stabbing pain"), it is about whether the soreness is normal: safety.yaml's `reassured` entry answers."""
+stabbing pain"), it is about whether the soreness is normal: safety.yaml's `reassured` entry answers.
+
+A message that asks two things ("where do nordics go in my session and how many sets the first week")
+gets two answers when, split at a clause boundary (bot/answering/parts.py), each half is answered on its
+own, confidently, by a different entry: one answer for the whole would drop a half."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from bot.answering.confidence import ANSWER_AT, answers, probability
+from bot.answering.parts import halves
 from bot.answering.ranker import Ranker
 from bot.answering.redflags import RedFlagDetector
 from bot.knowledge.base import Entry
@@ -28,7 +33,7 @@ class Answer:
     entry: Entry | None  # the red-flags entry whenever a red flag is mentioned
     score: float
     red_flag: bool = False  # True exactly when `entry` is the red-flags entry (the reply leads with it)
-    also: Entry | None = None  # with a red flag: the answer to the rest of the question, if any
+    also: Entry | None = None  # a second answer: the rest of a red-flag message, or a second question
     reassured: bool = False  # the message named warning signs only to rule them out: the reply lists them
 
     @property
@@ -59,7 +64,29 @@ class Answerer:
             return Answer(question, flag, 1.0, red_flag=True, also=self._rest_of(asked, flag))
         if best is None and reassured:  # "nothing popped", "just a dull ache, not a stabbing pain"
             best = self.ranker.kb.entries.get(self.red_flags.reassured)
+        two = self._two_questions(asked, best, flag)
+        if two is not None:
+            (best, score), also = two
+            return Answer(question, best, score, also=also, reassured=reassured)
         return Answer(question, best, score, reassured=reassured)
+
+    def _two_questions(
+        self, question: str, whole: Entry | None, flag: Entry
+    ) -> tuple[tuple[Entry, float], Entry] | None:
+        """((first answer, its score), second answer) when the message splits into two questions that
+        different entries answer confidently, neither the safety entry (a red flag has its own path).
+        The whole message's answer, if it is one of the two, comes first; if the whole message is
+        confidently answered by a third entry, that one answer stands."""
+        for first, second in halves(question):
+            a, a_score = self._confident(first)
+            b, b_score = self._confident(second) if a is not None else (None, 0.0)
+            if a is None or b is None or a.id == b.id or flag in (a, b):
+                continue
+            if whole is None or whole.id == a.id:
+                return (a, a_score), b
+            if whole.id == b.id:
+                return (b, b_score), a
+        return None
 
     def _rest_of(self, question: str, flag: Entry) -> Entry | None:
         """The answer to what else a red-flag message asks, judged without the red-flag words."""

@@ -5,17 +5,22 @@ rest between bench sets" shares words and meaning with rest-between-sets). Other
 how far the top entry leads the next, how near the question is to a known off-topic question, how many
 of its words the knowledge base has never seen. A logistic model weighs them; `benchmarks/calibrate.py`
 fits the weights on the tuning half of tests/data/eval.yaml plus the knowledge's messages.yaml, each message
-scored by a bot that did not learn it (never a held-out set), and prints them for this file.
+scored by a bot that did not learn it (never a held-out set), and writes them to data/confidence.json with
+a hash of what it read, which tests/answering/test_confidence.py checks: weights pasted by hand went stale
+unnoticed.
 """
 
 from __future__ import annotations
 
+import json
 import math
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, fields
+from pathlib import Path
+from typing import Any
 
-# Answer when the probability that the top entry is right reaches this (chosen by benchmarks/calibrate.py).
-ANSWER_AT = 0.5
-# ... unless the question is this much nearer (cosine) to a question of off_topic.yaml than to
+FITTED = Path(__file__).resolve().parent / "data" / "confidence.json"  # written by benchmarks/calibrate.py
+# The bot answers when the probability that the top entry is right reaches ANSWER_AT (below), unless the
+# question is this much nearer (cosine) to a question of off_topic.yaml than to
 # any example of the top entry: a coach who lists a near miss there expects the bot to stop answering it,
 # whatever words it shares with an entry. On the development questions it cost no in-scope answer.
 OFF_TOPIC_MARGIN = 0.1
@@ -38,9 +43,23 @@ class Signals:
         return astuple(self)
 
 
-# Fitted by benchmarks/calibrate.py (L2-regularised logistic regression); order as in Signals.
-WEIGHTS = (9.3593, -2.2811, -1.2755, -4.1928, -9.8584, 5.5154, -1.4626, 0.2302)
-BIAS = -4.0010
+def read_fitted(path: Path = FITTED) -> dict[str, Any]:
+    """The fit benchmarks/calibrate.py wrote: `weights` by signal name, `bias`, `answer_at`, `inputs`
+    (the hash of what it was fitted on). A missing signal or a stray one is an error here, at import,
+    rather than a silently wrong probability."""
+    fitted = json.loads(path.read_text(encoding="utf-8"))
+    names = [f.name for f in fields(Signals)]
+    if sorted(fitted["weights"]) != sorted(names):
+        raise ValueError(f"{path}: weights must name exactly {names}; run benchmarks/calibrate.py")
+    return fitted
+
+
+_FIT = read_fitted()
+# L2-regularised logistic regression, order as in Signals.
+WEIGHTS = tuple(float(_FIT["weights"][f.name]) for f in fields(Signals))
+BIAS = float(_FIT["bias"])
+# Answer when the probability that the top entry is right reaches this (chosen by the same script).
+ANSWER_AT = float(_FIT["answer_at"])
 
 
 def probability(signals: Signals, weights: tuple[float, ...] = WEIGHTS, bias: float = BIAS) -> float:

@@ -59,6 +59,7 @@ class LexicalIndex:
         vocab |= {w for phrase in self._synonyms for w in phrase}
         self._vocab = frozenset(vocab)
         self._fuzzy_vocab = sorted(w for w in vocab if len(w) >= 4 and not is_filler(w))
+        self._fuzzy_vocab_set = frozenset(self._fuzzy_vocab)
         self._flags = FlagSpeller({w for p in kb.red_flags.phrases for w in words(p)})
         self.scores = functools.lru_cache(maxsize=8192)(self._scores_uncached)
         self._correct = functools.lru_cache(maxsize=4096)(self._correct_uncached)
@@ -93,8 +94,27 @@ class LexicalIndex:
         flag = self._flags.correct(word)
         if flag is not None:
             return flag
+        swapped = self._swapped(word)
+        if swapped is not None:
+            return swapped
         best = process.extractOne(word, self._fuzzy_vocab, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
         return str(best[0]) if best else word
+
+    def _swapped(self, word: str) -> str | None:
+        """Our word with two neighbouring letters swapped ("hnads" for "hands"): a thumb's commonest
+        slip, which the ratio below scores as two edits and so misses in short words."""
+        for i in range(len(word) - 1):
+            candidate = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+            if candidate != word and candidate in self._fuzzy_vocab_set:
+                return candidate
+        return None
+
+    def corrected(self, question: str) -> str:
+        """The question with its typos spelled as the knowledge base spells them, for the sentence
+        vectors, which see "hnads" as a word they have never met; unchanged when nothing is corrected."""
+        tokens = words(question)[: 3 * MAX_TOKENS]
+        fixed = [w if is_filler(w) else self._correct(w) for w in tokens]
+        return question if fixed == tokens else " ".join(fixed)
 
     def concepts(self, question: str) -> list[Concept]:
         """The question's concepts: synonym phrases matched greedily, other words on their own."""

@@ -66,7 +66,7 @@ class Ranker:
         if self.vectors is None:
             totals = lexical
         else:
-            closeness = self.vectors.closeness(question)
+            closeness = self.vectors.closeness(self.lexicon.corrected(question))
             totals = {
                 entry_id: (LEXICAL_WEIGHT * lexical.get(entry_id, 0.0) + cosine) / (LEXICAL_WEIGHT + 1)
                 + CLASSIFIER_WEIGHT * closeness.fitted[entry_id]

@@ -26,13 +26,17 @@ def topic_buttons(kb: KnowledgeBase) -> list[list[Button]]:
 
 def answer_replies(kb: KnowledgeBase, answer: Answer) -> list[Reply]:
     """The safety answer first when a red flag is mentioned, then the answer or an honest 'don't know';
-    after warning signs the message ruled out, one line on what they are."""
+    after warning signs the message ruled out, one line on what they are; a message that asked two
+    things gets a second reply for the second, each within Telegram's limit (Reply.make)."""
     warning = f"\n\n{kb.texts['warning_signs']}" if answer.reassured else ""
     if answer.entry is None:
         return [Reply.plain(kb.texts["dont_know"] + warning, topic_buttons(kb))]
     if not answer.red_flag:
         text = render_entry(kb, answer.entry) + escape(warning)
-        return [Reply.make(text, entry_buttons(kb, answer.entry.related))]
+        replies = [Reply.make(text, entry_buttons(kb, answer.entry.related))]
+        if answer.also is not None:  # a second question in the same message: its own answer and source
+            replies.append(Reply.make(render_entry(kb, answer.also), entry_buttons(kb, answer.also.related)))
+        return replies
     intro = escape(kb.texts["safety_intro"])
     replies = [Reply.make(f"{intro}\n\n{render_entry(kb, answer.entry)}")]
     if answer.also is not None:

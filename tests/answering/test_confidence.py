@@ -7,7 +7,7 @@ import dataclasses
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.answering.confidence import Signals, probability
+from bot.answering.confidence import Signals, probability, read_fitted
 from bot.answering.index import Index
 from bot.knowledge.base import load_knowledge
 
@@ -46,3 +46,16 @@ def test_the_answer_score_is_the_probability() -> None:
     assert signals is not None
     answer = index.answer(question)
     assert answer.score == probability(signals) and answer.score >= 0.5
+
+
+def test_the_fitted_weights_are_those_of_todays_inputs() -> None:
+    """benchmarks/calibrate.py wrote bot/answering/data/confidence.json with a hash of the knowledge's
+    YAML, eval.yaml and the signals' code; an edit to any since means the weights are stale."""
+    from benchmarks.calibrate import input_files, inputs_digest
+
+    fitted = read_fitted()
+    folder = load_knowledge().folder
+    assert fitted["inputs"] == inputs_digest(folder), (
+        f"the answer model was fitted on other inputs ({len(input_files(folder))} files hashed): "
+        "run benchmarks/calibrate.py and commit bot/answering/data/confidence.json"
+    )

@@ -13,13 +13,12 @@ from bot.answering.vectors.semantic import encoder_text
 from bot.knowledge.base import load_knowledge
 from tests.data import CHECK2_FILE, CHECK3_FILE, CHECK_FILE, EVAL_FILE, HELD_OUT_FILES
 
-# The issue's target is 0.95 for both. Words, sentence vectors, the classifier and the answer model
-# reach 0.953 and 0.962 on the held-out half, 0.974 and 0.983 on check.yaml, 0.985 and 1.000 on
-# check2.yaml and 0.946 and 0.965 on check3.yaml, whose phrasing was varied on purpose; see CHANGELOG.
-# Each floor sits two questions under today's figure, so a change that loses three fails; raise them as
-# it improves.
-HELD_OUT_HALF_FLOORS = (0.92, 0.88)
-FLOORS = {CHECK_FILE: (0.96, 0.94), CHECK2_FILE: (0.97, 0.97), CHECK3_FILE: (0.93, 0.94)}
+# Floors: fixed numbers, (top-1 accuracy, off-topic abstention) per held-out set. They never move down:
+# a change that falls below one is not done, whatever else it improves; raise them as figures improve.
+# Each is the highest that pair ever had here (issue 14 restored check3's abstention floor, once lowered
+# from 0.95 to 0.94 to fit a figure). Figures: see CHANGELOG.md and `pytest -s` on this file.
+HELD_OUT_HALF_FLOORS = (0.92, 0.92)
+FLOORS = {CHECK_FILE: (0.96, 0.94), CHECK2_FILE: (0.97, 0.97), CHECK3_FILE: (0.93, 0.95)}
 
 
 def test_eval_set_is_big_enough_and_split() -> None:

@@ -140,8 +140,9 @@ def test_one_example_question_teaches_one_answer(kb_copy: Path) -> None:
     text = path.read_text()
     marker = "    questions:\n"
     at = text.index(marker, text.index("id: toes-calf-cramps")) + len(marker)
-    path.write_text(text[:at] + '      - "What is DOMS??"\n' + text[at:])  # doms-what's, bar case and "?"
-    (kb_copy / "off_topic.yaml").write_text('questions:\n  - "why do my calves cramp during ham raises"\n')
+    # one of doms-what's examples, bar case and "?"
+    path.write_text(text[:at] + '      - "WHY am I sore the day after??"\n' + text[at:])
+    (kb_copy / "off_topic.yaml").write_text('questions:\n  - "calves cramp during nordics"\n')
     problems = _problems(kb_copy)
     assert any(p.startswith(f"{path}:") and "also in entry 'doms-what'" in p for p in problems), problems
     assert any("off_topic.yaml" in p and "toes-calf-cramps" in p for p in problems), problems
@@ -170,12 +171,12 @@ def test_bad_messages_name_file_and_line(kb_copy: Path) -> None:
         "  expect: no-such-entry\n"
         "- q: ''\n"  # line 6
         "  expect: glutes\n"
-        "- q: 'What is DOMS??'\n"  # line 8: an example question of doms-what
+        "- q: 'WHY am I sore the day after??'\n"  # line 8: an example question of doms-what
         "  expect: glutes\n"
         "- q: 'no expect here'\n"  # line 10
         "  colour: blue\n"
         "off_topic:\n"  # line 12
-        "- 'why do my calves cramp during ham raises'\n"
+        "- 'calves cramp during nordics'\n"
     )
     problems = _problems(kb_copy)
     assert any(p.startswith(f"{path}:4:") and "'no-such-entry' does not exist" in p for p in problems)

@@ -1,7 +1,7 @@
 """How close a question is in meaning to each knowledge entry, from the cosines between the question and
 the entry's title and example questions.
 
-Encoding the ~4,400 titles, example questions, messages and near misses takes about eight seconds, so
+Encoding the ~4,100 titles, example questions, messages and near misses takes about eight seconds, so
 their vectors are kept:
 - in `vectors.npz` in the knowledge folder, written by `hamcoach vectors` after the knowledge changes,
   so even a first start on a fresh machine reads them instead of encoding (float16: 3.4 MB, with the

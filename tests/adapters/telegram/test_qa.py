@@ -67,6 +67,16 @@ async def test_red_flag_gets_safety_first(fake_api: FakeBotApi, tmp_path: Path) 
         assert "hip" in second["text"].lower()
 
 
+async def test_two_questions_in_one_message_get_two_answers(fake_api: FakeBotApi, tmp_path: Path) -> None:
+    async with running_bot(fake_api, make_config(tmp_path)):
+        text = "where do nordics go in my session and how many sets the first week"
+        first, second = await exchange(fake_api, USER, text, 2)
+        titles = {first["text"].split("\n")[0], second["text"].split("\n")[0]}
+        assert titles == {"Where it goes in your workout", "The 10-week progression"}
+        assert "Source:" in first["text"] and "Source:" in second["text"]
+        assert keyboard_labels(first) and keyboard_labels(second), "each answer offers its related entries"
+
+
 async def test_unsupported_edited_and_stale_buttons(fake_api: FakeBotApi, tmp_path: Path) -> None:
     async with running_bot(fake_api, make_config(tmp_path)):
         fake_api.user_sends_sticker(USER)

@@ -1,0 +1,41 @@
+"""Where a message may ask two things: its clause boundaries ("?", a full stop, "and", "also", "plus",
+"too"), strongest first, each as the two halves either side of it.
+
+People ask two things at once between sets ("where do nordics go in my session and how many sets the
+first week"); the whole message's vector sits between both answers and the ranking picks one. The
+answerer tries these halves and answers both when each is answerable on its own by a different entry;
+"and" inside one question ("hips and glutes") yields a half too short or too unsure to answer, so it
+stays one question."""
+
+from __future__ import annotations
+
+import re
+
+MAX_SPLITS = 3  # candidate boundaries tried per message: each costs two rankings
+MIN_WORDS = 3  # a half shorter than this is a phrase of one question, not a question of its own
+MAX_CHARS = 400  # a longer message is a story, not two quick questions: answered whole
+
+# strongest first: a sentence end, then a clause joined by a word
+_BOUNDARIES = (
+    re.compile(r"[?!.;]+\s+(?=\S)"),
+    re.compile(r",?\s+\b(?:and\s+also|also|plus|too)\b[,]?\s+", re.IGNORECASE),
+    re.compile(r",?\s+\band\b\s+", re.IGNORECASE),
+)
+_TOO_AT_END = re.compile(r"\s+too\s*[?!.]*\s*$", re.IGNORECASE)
+
+
+def halves(text: str) -> list[tuple[str, str]]:
+    """Candidate (first, second) splits of `text`, strongest boundary first, at most MAX_SPLITS; each
+    half at least MIN_WORDS words. Empty for a message with no boundary or too long to be two questions."""
+    text = text.strip()
+    if len(text) > MAX_CHARS:
+        return []
+    out: list[tuple[str, str]] = []
+    for boundary in _BOUNDARIES:
+        for match in boundary.finditer(text):
+            first, second = text[: match.start()].strip(), _TOO_AT_END.sub("", text[match.end() :]).strip()
+            if len(first.split()) >= MIN_WORDS and len(second.split()) >= MIN_WORDS:
+                out.append((first, second))
+            if len(out) == MAX_SPLITS:
+                return out
+    return out
