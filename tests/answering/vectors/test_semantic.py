@@ -187,7 +187,9 @@ def test_shipped_vectors_are_the_encoders() -> None:
     fresh = ENCODER.encode(texts)
     for text, vector in zip(texts, fresh, strict=True):
         shipped = stored[semantic._key(text)].astype(np.float32)
-        assert float(shipped @ vector) > 0.999
+        # ONNX Runtime's int8 kernels differ by CPU (AVX2 against AVX-512 VNNI): the same text gets
+        # cosine 0.987-0.995 across machines, 1.0 on one. A stale vector would be far lower.
+        assert float(shipped @ vector) > 0.98
 
 
 def _small_copy(tmp_path: Path) -> KnowledgeBase:
