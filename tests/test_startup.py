@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# PyAV loads FFmpeg (voice notes only); feedparser is for the site feed only
+# PyAV loads FFmpeg (voice notes only); feedparser is for the site feed only; matplotlib, after polling starts
 HEAVY = (
     *("onnx", "onnxruntime", "ml_dtypes", "tokenizers", "safetensors", "hibari", "faster_whisper"),
-    *("av", "feedparser"),
+    *("av", "feedparser", "matplotlib"),
 )
 
 

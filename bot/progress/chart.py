@@ -45,6 +45,17 @@ class ChartData:
     labels: dict[str, str]  # title, reps, target, soreness, hold: from the feature's texts
 
 
+def warm() -> None:
+    """Import matplotlib and load its font cache (1-3 s) before the first /progress needs them."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(1, 1), dpi=10)
+    FigureCanvasAgg(figure)
+    figure.text(0.5, 0.5, "0")
+    figure.savefig(io.BytesIO(), format="png")
+
+
 def render(data: ChartData) -> bytes:
     """The PNG bytes of the chart."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg

@@ -25,6 +25,7 @@ from bot.adapters.telegram.ordering import PerChatUpdateProcessor
 from bot.app import build_coach
 from bot.config import Config
 from bot.core.coach import Clock, utcnow
+from bot.progress import chart
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +97,9 @@ def webhook_options(config: Config) -> dict[str, Any]:
 
 def warm_up(app: Application, settle: float = 0.3) -> threading.Thread:
     """Once polling runs, build the answer index in a thread (start-up does not wait for it: the first
-    questions do), then collect the start-up garbage and freeze what is left (the knowledge, the index,
-    the spelling dictionary: about 90,000 objects) out of the garbage collector's sight. Its full
+    questions do) and load matplotlib for /progress, then collect the start-up garbage and freeze what
+    is left (the knowledge, the index, the spelling dictionary: about 90,000 objects) out of the
+    garbage collector's sight. Its full
     collections walked all of them, 100-180 ms on the event loop each time, and showed up as the p99 of
     replies (benchmarks/load.py). Only for a long-running bot: frozen objects are never freed."""
 
@@ -106,6 +108,7 @@ def warm_up(app: Application, settle: float = 0.3) -> threading.Thread:
             time.sleep(0.05)
         time.sleep(settle)  # the first getUpdates goes out before onnx's import holds the GIL
         app.bot_data["coach"].answers.ready()
+        chart.warm()  # the first /progress would otherwise wait for matplotlib's import
         gc.collect()
         gc.freeze()
 
