@@ -173,31 +173,13 @@ def _read_bands(reader: FileReader, root: Node, source_ids: set[str] | None) -> 
     return [b for _, b in bands]
 
 
-def _read_texts(reader: FileReader, root: Node) -> dict[str, str]:
-    node = root.get("texts")
-    if not isinstance(node, Node):
-        reader.error(root, "'texts' must be a mapping of name: text", "texts")
-        return {}
-    texts = {key: reader.text(node, key, max_len=1500) for key in node}
-    for key in REQUIRED_TEXTS:
-        if key not in node:
-            reader.error(node, f"missing text '{key}'")
-    for key in BUTTON_TEXTS:
-        if len(texts.get(key, "")) > 40:
-            reader.error(node, f"button text '{key}' is longer than 40 characters", key)
-    return texts
-
-
 def load_checkins(folder: Path, source_ids: set[str] | None = None) -> CheckinPlan:
     """Load and check `checkins.yaml`; raise KnowledgeError listing every `file:line` problem.
 
     `source_ids` (from sources.yaml) lets advice bands be checked against real sources.
     """
     problems: list[Problem] = []
-    path = Path(folder) / FILE_NAME
-    if not path.is_file():
-        raise KnowledgeError([Problem(path, 1, "required file is missing")])
-    reader = FileReader(path, problems)
+    reader = FileReader.required(folder, FILE_NAME, problems)
     root = reader.load_root("checkins")
     if not isinstance(root, Node):
         if root is not None:
@@ -215,7 +197,7 @@ def _read_plan(reader: FileReader, root: Node, source_ids: set[str] | None) -> C
     start, end = _read_quiet(reader, root)
     steps = _read_steps(reader, root)
     bands = _read_bands(reader, root, source_ids)
-    texts = _read_texts(reader, root)
+    texts = reader.texts(root, REQUIRED_TEXTS, BUTTON_TEXTS, max_len=1500)
     zones = _read_zones(reader, root)
     limit = _number(reader, root, "snooze_limit", 3, low=0, high=20)
     plan = CheckinPlan(

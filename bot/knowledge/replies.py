@@ -62,11 +62,8 @@ def read_replies(reader: FileReader) -> ReplyWords:
 
 def load_replies(folder: Path) -> ReplyWords:
     """The folder's reply words; KnowledgeError naming file and line (the file is required)."""
-    path = Path(folder) / FILE
     problems: list[Problem] = []
-    if not path.is_file():
-        raise KnowledgeError([Problem(path, 1, "required file is missing")])
-    out = read_replies(FileReader(path, problems))
+    out = read_replies(FileReader.required(folder, FILE, problems))
     if problems:
         raise KnowledgeError(problems)
     return out

@@ -21,6 +21,14 @@ class FileReader:
         self.path = path
         self.problems = problems
 
+    @classmethod
+    def required(cls, folder: Path, name: str, problems: list[Problem]) -> FileReader:
+        """A reader for the knowledge folder's file `name`; KnowledgeError at once if it is missing."""
+        path = Path(folder) / name
+        if not path.is_file():
+            raise KnowledgeError([Problem(path, 1, "required file is missing")])
+        return cls(path, problems)
+
     def _load(self) -> tuple[bool, Any]:
         """(True, the parsed file), or (False, None) with its syntax problems recorded."""
         try:
@@ -129,6 +137,24 @@ class FileReader:
         if value and value not in allowed:
             self.error(node, f"'{key}' must be one of {', '.join(allowed)}; got {value!r}", key)
         return value
+
+    def texts(
+        self, root: Node, required: tuple[str, ...], buttons: tuple[str, ...], *, max_len: int
+    ) -> dict[str, str]:
+        """`root`'s `texts:` mapping of name: text, each required name present and each button text
+        short enough for a Telegram button (40 characters)."""
+        node = root.get("texts")
+        if not isinstance(node, Node):
+            self.error(root, "'texts' must be a mapping of name: text", "texts")
+            return {}
+        texts = {key: self.text(node, key, max_len=max_len) for key in node}
+        for key in required:
+            if key not in node:
+                self.error(node, f"missing text '{key}'")
+        for key in buttons:
+            if len(texts.get(key, "")) > 40:
+                self.error(node, f"button text '{key}' is longer than 40 characters", key)
+        return texts
 
     def unknown_keys(self, node: Node, allowed: set[str]) -> None:
         """Typos in field names are reported, not silently ignored."""

@@ -19,10 +19,7 @@ CAPTION_LIMIT = 1024  # Telegram's caption limit
 def load_progress(folder: Path) -> dict[str, str]:
     """The texts of progress.yaml; raise KnowledgeError listing every `file:line` problem."""
     problems: list[Problem] = []
-    path = Path(folder) / FILE_NAME
-    if not path.is_file():
-        raise KnowledgeError([Problem(path, 1, "required file is missing")])
-    reader = FileReader(path, problems)
+    reader = FileReader.required(folder, FILE_NAME, problems)
     root = reader.load_root("progress")
     texts: dict[str, str] = {}
     if isinstance(root, Node):
@@ -42,5 +39,5 @@ def load_progress(folder: Path) -> dict[str, str]:
     elif root is not None:
         reader.error(None, "'progress' must be a mapping")
     if problems or not texts:
-        raise KnowledgeError(problems or [Problem(path, 1, "progress.yaml has no texts")])
+        raise KnowledgeError(problems or [Problem(reader.path, 1, "progress.yaml has no texts")])
     return texts

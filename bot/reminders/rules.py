@@ -83,28 +83,10 @@ def _read_choices(reader: FileReader, root: Node) -> tuple[dict[int, tuple[Rule,
     return choices, labels
 
 
-def _read_texts(reader: FileReader, root: Node) -> dict[str, str]:
-    node = root.get("texts")
-    if not isinstance(node, Node):
-        reader.error(root, "'texts' must be a mapping of name: text", "texts")
-        return {}
-    texts = {key: reader.text(node, key, max_len=1000) for key in node}
-    for key in REQUIRED_TEXTS:
-        if key not in node:
-            reader.error(node, f"missing text '{key}'")
-    for key in BUTTON_TEXTS:
-        if len(texts.get(key, "")) > 40:
-            reader.error(node, f"button text '{key}' is longer than 40 characters", key)
-    return texts
-
-
 def load_reminders(folder: Path, source_ids: set[str] | None = None) -> ReminderRules:
     """Load and check `reminders.yaml`; raise KnowledgeError listing every `file:line` problem."""
     problems: list[Problem] = []
-    path = Path(folder) / FILE_NAME
-    if not path.is_file():
-        raise KnowledgeError([Problem(path, 1, "required file is missing")])
-    reader = FileReader(path, problems)
+    reader = FileReader.required(folder, FILE_NAME, problems)
     root = reader.load_root("reminders")
     if not isinstance(root, Node):
         if root is not None:
@@ -116,7 +98,7 @@ def load_reminders(folder: Path, source_ids: set[str] | None = None) -> Reminder
     if source_ids is not None and source and source not in source_ids:
         reader.error(root, f"unknown source '{source}' (see sources.yaml)", "missed_source")
     rules = ReminderRules(
-        texts=_read_texts(reader, root),
+        texts=reader.texts(root, REQUIRED_TEXTS, BUTTON_TEXTS, max_len=1000),
         choices=choices,
         snooze_hours=_number(reader, root, "snooze_hours", 1, 0.25, 12),
         grace_hours=_number(reader, root, "grace_hours", 2, 0.1, 24),

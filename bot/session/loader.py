@@ -266,11 +266,9 @@ def read_flow(reader: FileReader) -> Flow | None:
 
 def load_flow(folder: Path) -> Flow:
     """Load `session.yaml` from a knowledge folder; raise KnowledgeError listing every problem."""
-    path = Path(folder) / "session.yaml"
     problems: list[Problem] = []
-    if not path.is_file():
-        raise KnowledgeError([Problem(path, 1, "required file is missing")])
-    flow = read_flow(FileReader(path, problems))
+    reader = FileReader.required(folder, "session.yaml", problems)
+    flow = read_flow(reader)
     if problems or flow is None:
-        raise KnowledgeError(problems or [Problem(path, 1, "session.yaml is empty")])
+        raise KnowledgeError(problems or [Problem(reader.path, 1, "session.yaml is empty")])
     return flow
