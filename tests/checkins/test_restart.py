@@ -5,12 +5,8 @@ and none of those more than the grace late sent at all.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,32 +15,10 @@ import pytest
 from bot.app import build_coach
 from bot.checkins.store import CheckinStore
 from tests.fakebot import FakeBotApi
+from tests.reliability.processes import bot_process
 from tests.support import FakeClock, RecordingScheduler, make_config, press, say
 
-ROOT = Path(__file__).resolve().parents[2]
 GROUP = 8  # users per group; one check-in each, one private chat each
-
-
-@contextmanager
-def bot_process(api: FakeBotApi, db: Path, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """`python -m bot run` pointed at the fake server; killed with SIGKILL if the test has not."""
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": api.token,
-        "HAMCOACH_API_BASE_URL": api.base_url,
-        "HAMCOACH_DB": str(db),
-        "HAMCOACH_LOG_LEVEL": "INFO",
-    }
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env, stdout=out, stderr=out
-        )
-    try:
-        yield proc
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
 
 
 def kill(proc: subprocess.Popen[bytes]) -> None:

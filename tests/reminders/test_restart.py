@@ -11,8 +11,9 @@ import pytest
 
 from bot.app import build_coach
 from bot.reminders.schedule import DAY_NAMES
-from tests.checkins.test_restart import bot_process, delivered, kill
+from tests.checkins.test_restart import delivered, kill
 from tests.fakebot import FakeBotApi
+from tests.reliability.processes import bot_process
 from tests.support import FakeClock, RecordingScheduler, make_config, say
 
 GROUP = 8
