@@ -124,22 +124,19 @@ def _reps_panel(ax: Axes, data: ChartData) -> None:
         label=data.labels["reps"],
     )
     held = [p for p in points if p.hold]
-    if held:
-        ax.scatter(
-            _x(p.when for p in held),
-            [p.reps for p in held],
-            color=PLAN,
-            marker="X",
-            s=160,
-            zorder=3,
-            label=data.labels["hold"],
-        )
+    _holds(ax, [p.when for p in held], [p.reps for p in held], data.labels["hold"])
     ax.set_title(data.labels["title"], fontsize=FONT + 2)
     ax.set_ylabel(data.labels["reps_axis"], fontsize=FONT)
     ax.set_ylim(
         0, max([p.reps for p in points] + [p.target for p in points] + [1]) * 1.5
     )  # room for the legend
     ax.legend(fontsize=FONT - 3, loc="upper left", frameon=False)
+
+
+def _holds(ax: Axes, when: list[datetime], values: list[int], label: str | None = None) -> None:
+    """Holds (a red flag) as large crosses in the plan's colour, on either panel."""
+    if when:
+        ax.scatter(_x(when), values, color=PLAN, marker="X", s=160, zorder=3, label=label)
 
 
 def _soreness_panel(ax: Axes, data: ChartData) -> None:
@@ -154,15 +151,7 @@ def _soreness_panel(ax: Axes, data: ChartData) -> None:
             markersize=7,
         )
         flagged = [s for s in scores if s.hold]
-        if flagged:
-            ax.scatter(
-                _x(s.when for s in flagged),
-                [s.score for s in flagged],
-                color=PLAN,
-                marker="X",
-                s=160,
-                zorder=3,
-            )
+        _holds(ax, [s.when for s in flagged], [s.score for s in flagged])
     ax.set_ylim(0, 10.5)
     ax.set_yticks([0, 5, 10])
     ax.set_ylabel(data.labels["soreness"], fontsize=FONT)
