@@ -32,14 +32,18 @@ class Bot:
 
     def run_until(self, until: datetime) -> list[Outgoing]:
         """Let time pass up to `until`, firing each timer at its own time, as a running bot would."""
-        sent: list[Outgoing] = []
+        return [out for _when, out in self.fire_until(until)]
+
+    def fire_until(self, until: datetime) -> list[tuple[datetime, Outgoing]]:
+        """`run_until`, each message with the time it was sent."""
+        sent: list[tuple[datetime, Outgoing]] = []
         while True:
             pending = [w for w in self.scheduler.timers.values() if w <= until]
             if not pending:
                 break
             self.clock.now = max(self.clock.now, min(pending))
             for name in self.scheduler.due(self.clock.now):
-                sent += self.coach.fire(name)
+                sent += [(self.clock.now, out) for out in self.coach.fire(name)]
         self.clock.now = max(self.clock.now, until)
         return sent
 

@@ -13,16 +13,7 @@ from tests.support import button_data, press, say
 
 def fire_until(bot: Bot, until: datetime) -> list[tuple[datetime, Outgoing]]:
     """Like Bot.run_until, but each message with the time it was sent."""
-    sent: list[tuple[datetime, Outgoing]] = []
-    while True:
-        pending = [w for w in bot.scheduler.timers.values() if w <= until]
-        if not pending:
-            break
-        bot.clock.now = max(bot.clock.now, min(pending))
-        for name in bot.scheduler.due(bot.clock.now):
-            sent += [(bot.clock.now, o) for o in bot.coach.fire(name)]
-    bot.clock.now = max(bot.clock.now, until)
-    return sent
+    return bot.fire_until(until)
 
 
 def pings(sent: list[tuple[datetime, Outgoing]]) -> list[tuple[datetime, str]]:
