@@ -131,8 +131,9 @@ def advice(
     body = f"{escape(lead)}\n\n{escape(band.text)}"
     if titles:
         body += f"\n\n{italic('Source: ' + titles)}"
-    buttons = [[Button(plan.texts["button_undo"], f"{PREFIX}:u:{undo}:{score}", aside=True)]]
-    buttons = buttons if undo else []
+    buttons: Buttons = []
+    if undo:
+        buttons = [[Button(plan.texts["button_undo"], f"{PREFIX}:u:{undo}:{score}", aside=True)]]
     replies = [Reply.make(body, buttons)]
     if rest:
         replies.append(Reply.plain(plan.heavy_twice))
