@@ -55,6 +55,8 @@ class LexicalIndex:
         table.enable_fts(list(COLUMNS), tokenize="porter unicode61")
         table.populate_fts(list(COLUMNS))
         self._synonyms = synonym_map(kb.synonyms)
+        self._exercise_phrases = [tuple(words(p)) for p in kb.exercise_phrases]
+        self._exercise = self._synonyms.get(tuple(words(kb.exercise)))
         vocab = {w for r in rows for col in COLUMNS for w in words(r[col])}
         vocab |= {w for phrase in self._synonyms for w in phrase}
         self._vocab = frozenset(vocab)
@@ -132,7 +134,15 @@ class LexicalIndex:
                 if not is_filler(tokens[i]):
                     out.append((tokens[i],))
                 i += 1
+        if not out and self._exercise and self._names_the_exercise(tokens):
+            out.append(self._exercise)  # "how do I do it": the one exercise this bot knows
         return list(dict.fromkeys(out))
+
+    def _names_the_exercise(self, tokens: list[str]) -> bool:
+        """Whether the tokens hold a phrase such as "do it" that synonyms.yaml says means the exercise."""
+        return any(
+            tuple(tokens[i : i + len(p)]) == p for p in self._exercise_phrases for i in range(len(tokens))
+        )
 
     def coverage(self, concepts: list[Concept]) -> dict[str, float]:
         """Entry id -> the weighted share of the question's concepts the entry covers, in [0, 1].
@@ -141,6 +151,8 @@ class LexicalIndex:
         earns a concept's weight times its scaled bm25 for it. Words the knowledge base has never
         seen keep full weight, so off-topic questions ("best bench program") score low.
         """
+        if concepts == [self._exercise]:  # "how do I do nordics": every entry is about the exercise
+            return dict.fromkeys(self.kb.entries, 1.0)
         totals: dict[str, float] = {}
         weight_sum = 0.0
         for concept in concepts:

@@ -81,6 +81,9 @@ class KnowledgeBase:
     folder: Path = field(default=DEFAULT_DIR)
     off_topic: tuple[str, ...] = ()  # near-miss questions we do not answer (off_topic.yaml)
     messages: tuple[Message, ...] = ()
+    # "do it", "do these": what a question that names nothing else means by them (synonyms.yaml)
+    exercise_phrases: tuple[str, ...] = ()
+    exercise: str = ""
 
     def examples(self, entry: Entry) -> tuple[str, ...]:
         """What teaches the bot an entry: its example questions and the messages filed under it alone."""
@@ -177,6 +180,23 @@ def _read_synonyms(reader: FileReader) -> list[tuple[str, ...]]:
             continue
         groups.append(tuple(w for w in words if w))
     return groups
+
+
+def _read_the_exercise(reader: FileReader, synonyms: list[tuple[str, ...]]) -> tuple[str, tuple[str, ...]]:
+    """synonyms.yaml's optional `the_exercise:` block: what "do it" means when nothing else is named."""
+    block = reader.optional_root("the_exercise")
+    if block is None:
+        return "", ()
+    means = block.get("means") if isinstance(block, dict) else None
+    phrases = block.get("phrases") if isinstance(block, dict) else None
+    if not isinstance(means, str) or not isinstance(phrases, list) or not phrases:
+        reader.error(block, "'the_exercise' needs 'means:' (a phrase) and 'phrases:' (a list)")
+        return "", ()
+    means = means.strip().lower()
+    if not any(means in group for group in synonyms):
+        reader.error(block, f"the_exercise means '{means}', which no synonym group lists", "means")
+        return "", ()
+    return means, tuple(str(p).strip().lower() for p in phrases if str(p).strip())
 
 
 def _read_off_topic(reader: FileReader) -> tuple[str, ...]:
@@ -321,6 +341,7 @@ def load_knowledge(folder: Path = DEFAULT_DIR) -> KnowledgeBase:
     entries = [(p, node, e) for p, r in entry_readers.items() for node, e in _read_entries(r)]
     syn_reader, flag_reader = reader("synonyms.yaml"), reader("safety.yaml")
     synonyms = _read_synonyms(syn_reader) if syn_reader.path.is_file() else []
+    exercise, exercise_phrases = _read_the_exercise(syn_reader, synonyms) if synonyms else ("", ())
     flag_node, red_flags = _read_red_flags(flag_reader) if flag_reader.path.is_file() else (None, None)
     texts = read_texts(reader("texts.yaml")) if (folder / "texts.yaml").is_file() else None
     off_topic_reader = FileReader(folder / "off_topic.yaml", problems)  # an optional file
@@ -357,4 +378,6 @@ def load_knowledge(folder: Path = DEFAULT_DIR) -> KnowledgeBase:
         folder=folder,
         off_topic=off_topic,
         messages=messages,
+        exercise_phrases=exercise_phrases,
+        exercise=exercise,
     )

@@ -47,6 +47,12 @@ class FileReader:
             return None
         return data[key]
 
+    def optional_root(self, key: str) -> Any:
+        """The value under an optional top-level `key`, None when the file lacks it (or is broken:
+        `load_root` has reported that)."""
+        parsed, data = self._load()
+        return data.get(key) if parsed and isinstance(data, dict) else None
+
     def load_mapping(self, allowed: set[str], expected: str) -> Node | None:
         """The file's top-level mapping, its unknown keys reported; None (the problem recorded) if the
         file is broken or holds something else. `expected` says what it should hold."""

@@ -28,6 +28,10 @@ INDEX = Index(KB)
         ("why do my calves cramp broscience", "toes-calf-cramps"),
         ("is it broscience that nordics prevent injuries", "injury-prevention"),
         ("how long does doms last lmaoo", "doms-how-long"),
+        # the exercise is the only thing named (or "it" stands for it): the names do not decide
+        ("how do I do it", "key-cues"),
+        ("how do i do nordics", "key-cues"),
+        ("Should my back be arched?", "hips-forward"),
     ],
 )
 def test_broad_and_definitional_questions(question: str, entry: str) -> None:
@@ -46,6 +50,20 @@ def test_broad_and_definitional_questions(question: str, entry: str) -> None:
 def test_near_misses_that_name_the_exercise_abstain(question: str) -> None:
     answer = INDEX.answer(question)
     assert answer.entry is None, (answer.entry.id if answer.entry else None, answer.score)
+
+
+@pytest.mark.parametrize(
+    "question", ["hey hows it going", "hello, could you tell me what time it is", "is it ok"]
+)
+def test_it_means_the_exercise_only_when_something_is_done_to_it(question: str) -> None:
+    assert INDEX.lexicon.concepts(question) == []
+    assert INDEX.answer(question).entry is None
+
+
+def test_it_stands_for_the_exercise_only_when_nothing_else_is_named() -> None:
+    exercise = INDEX.lexicon.concepts("ham raise")
+    assert INDEX.lexicon.concepts("how do I do it") == exercise
+    assert exercise[0] not in INDEX.lexicon.concepts("where do I do it in my session")
 
 
 def test_overview_entries_cite_their_sources() -> None:

@@ -95,6 +95,16 @@ def test_overlong_answer_and_red_flag_target(kb_copy: Path) -> None:
     assert "red_flags entry 'missing-entry' does not exist" in problems
 
 
+def test_the_exercise_block_is_checked_with_its_line(kb_copy: Path) -> None:
+    path = kb_copy / "synonyms.yaml"
+    line = _line_of(path, "means: ham raise")
+    _replace(path, "means: ham raise", "means: squat")
+    problems = _problems(kb_copy)
+    assert f"{path}:{line}: the_exercise means 'squat', which no synonym group lists" in problems, problems
+    _replace(path, "means: squat", "means: [ham raise]")
+    assert any("'the_exercise' needs 'means:'" in p for p in _problems(kb_copy))
+
+
 def test_missing_files_are_reported(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     problems = "\n".join(_problems(tmp_path / "empty"))
