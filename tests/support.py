@@ -120,6 +120,10 @@ async def running_bot(
         finally:
             await app.updater.stop()
             await app.stop()
+            if app.post_stop is not None:  # as run_polling() does
+                await app.post_stop(app)
+    if app.post_shutdown is not None:
+        await app.post_shutdown(app)  # flushes the counters, closes the database
     app.bot_data["coach"].store.close()
 
 

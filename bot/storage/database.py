@@ -211,4 +211,13 @@ class Store:
             "deliveries": self.count("deliveries"),
             "questions": self.count("questions"),
             "unanswered": self.count("questions", "matched = 0"),
+            "flood_dropped": self.counter("flood_dropped"),
+            "flood_notices": self.counter("flood_notices"),
         }
+
+    def counter(self, name: str) -> int:
+        """A counter the bot keeps (bot/storage/health.py), or 0 before it was ever counted."""
+        if not self.db.table("counters").exists():
+            return 0
+        row = self.db.execute("select value from counters where name = ?", [name]).fetchone()
+        return int(row[0]) if row else 0

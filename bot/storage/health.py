@@ -4,6 +4,7 @@ Why a heartbeat row: `hamcoach health` runs in another process (Docker's HEALTHC
 can only learn whether the bot is alive from the database it shares. The bot writes when it last
 heard from Telegram (`polled`: a successful getUpdates; `alive`: its own tick in webhook mode, where
 Telegram calls us) and when it last handled an update (`handled`), at most every few seconds each.
+Counters that `hamcoach status` reports (messages the flood guard dropped) ride along with those writes.
 """
 
 from __future__ import annotations
@@ -33,13 +34,24 @@ def m001_heartbeat(db: sqlite_utils.Database) -> None:
     db.table("heartbeat").create({"kind": str, "at": str}, pk="kind")
 
 
+@migrations()
+def m002_counters(db: sqlite_utils.Database) -> None:
+    db.table("counters").create({"name": str, "value": int}, pk="name")
+
+
 class Heartbeat:
-    """Throttled heartbeat writes into the bot's own store (set once the store exists)."""
+    """Throttled heartbeat writes into the bot's own store (set once the store exists), and the counters
+    added since the last write, so a flood of dropped messages costs one write every few seconds."""
 
     def __init__(self, every_s: float = BEAT_EVERY_S) -> None:
         self.store: Store | None = None
         self.every_s = every_s
         self._last: dict[str, float] = {}
+        self._counts: dict[str, int] = {}
+
+    def add(self, counter: str, n: int = 1) -> None:
+        """Count something; it reaches the database with the next heartbeat write or `flush`."""
+        self._counts[counter] = self._counts.get(counter, 0) + n
 
     def beat(self, kind: str) -> None:
         now = time.monotonic()
@@ -52,9 +64,30 @@ class Heartbeat:
                 "on conflict(kind) do update set at = excluded.at",
                 [kind, stamp(datetime.now(UTC))],
             )
+            self._write_counts()
             self.store.db.conn.commit()
         except sqlite3.Error:  # a busy or closed database must not fail the poll that beat; health shows it
             log.warning("could not write the %s heartbeat", kind, exc_info=True)
+
+    def flush(self) -> None:
+        """Write the counters now (at shutdown, before the database closes)."""
+        if self.store is None or not self._counts:
+            return
+        try:
+            self._write_counts()
+            self.store.db.conn.commit()
+        except sqlite3.Error:
+            log.warning("could not write the counters %s", self._counts, exc_info=True)
+
+    def _write_counts(self) -> None:
+        assert self.store is not None
+        counts, self._counts = self._counts, {}
+        for name, n in counts.items():
+            self.store.db.execute(
+                "insert into counters (name, value) values (?, ?) "
+                "on conflict(name) do update set value = value + excluded.value",
+                [name, n],
+            )
 
 
 @dataclass

@@ -36,6 +36,11 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     verdict = guard.check(user.id)
     if verdict is Verdict.ADMIT:
         return
+    heartbeat = context.application.bot_data.get("heartbeat")
+    if heartbeat is not None:  # `hamcoach status` shows them (flood_dropped, flood_notices)
+        heartbeat.add("flood_dropped")
+        if verdict is Verdict.NOTICE:
+            heartbeat.add("flood_notices")
     if verdict is Verdict.NOTICE and chat is not None:
         try:
             text = coach_of(context).kb.texts["flood"]

@@ -88,6 +88,8 @@ async def _post_stop(app: Application) -> None:
 
 
 async def _post_shutdown(app: Application) -> None:
+    if "heartbeat" in app.bot_data:
+        app.bot_data["heartbeat"].flush()
     app.bot_data["coach"].store.close()
     log.info("database closed; bye")
 

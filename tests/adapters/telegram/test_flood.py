@@ -1,6 +1,6 @@
 """The per-user flood guard end to end through the fake Bot API server (issue 13, operations 1): a
 user sending 100 messages at once gets their first few answered and exactly one notice, the rest are
-dropped and counted, and another user is still answered."""
+dropped and counted (in `hamcoach status` too), and another user is still answered."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.storage.database import Store
 from tests.fakebot import FakeBotApi
 from tests.support import make_config, running_bot
 
@@ -43,3 +44,8 @@ async def test_a_flooding_user_gets_one_notice_and_another_user_is_still_answere
     assert guard.dropped == 100 - BURST
     assert any("flood" in r.getMessage() and str(FLOODER) in r.getMessage() for r in caplog.records)
     assert len(fake_api.sent_messages(OTHER)) == 1
+    # counted in the database too, for `hamcoach status` in another process (by shutdown at the latest)
+    store = Store(config.db)
+    counts = store.status()
+    store.close()
+    assert (counts["flood_dropped"], counts["flood_notices"]) == (100 - BURST, 1)
