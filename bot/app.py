@@ -26,7 +26,7 @@ from bot.session import feature as session_feature
 from bot.session import store as session_store
 from bot.session.flow import Flow
 from bot.session.loader import load_flow
-from bot.storage import health
+from bot.storage import health, outbox
 from bot.storage.database import Store
 from bot.voice import feature as voice_feature
 from bot.voice import speaking
@@ -78,6 +78,7 @@ def build_coach(config: Config, *, clock: Clock = utcnow, scheduler: Scheduler |
             voice_store.migrations,
             reminder_store.migrations,
             health.migrations,
+            outbox.migrations,
         ],
     )
     index = Index(kb, vector_db=config.db, later=True)  # adapters start it (coach.answers.start)

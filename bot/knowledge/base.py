@@ -318,6 +318,20 @@ def _check_references(
             r.error(node, f"unknown source '{ref}' (see sources.yaml)", "source")
 
 
+def _check_topics_used(reader: FileReader, topics: list[tuple[Node, Topic]], used: set[str]) -> None:
+    for node, topic in topics:
+        if topic.id and topic.id not in used:
+            reader.error(node, f"topic '{topic.id}' has no entries")
+
+
+def _check_red_flag_targets(
+    reader: FileReader, node: Node | None, flags: RedFlags | None, ids: set[str]
+) -> None:
+    for key, ref in (("entry", flags.entry), ("reassured", flags.reassured)) if flags else ():
+        if ref and ref not in ids:
+            reader.error(node, f"red_flags {key} '{ref}' does not exist", key)
+
+
 def load_knowledge(folder: Path = DEFAULT_DIR) -> KnowledgeBase:
     """Load and cross-check a knowledge folder; raise KnowledgeError listing every problem."""
     problems: list[Problem] = []
@@ -341,7 +355,7 @@ def load_knowledge(folder: Path = DEFAULT_DIR) -> KnowledgeBase:
     entries = [(p, node, e) for p, r in entry_readers.items() for node, e in _read_entries(r)]
     syn_reader, flag_reader = reader("synonyms.yaml"), reader("safety.yaml")
     synonyms = _read_synonyms(syn_reader) if syn_reader.path.is_file() else []
-    exercise, exercise_phrases = _read_the_exercise(syn_reader, synonyms) if synonyms else ("", ())
+    the_exercise = _read_the_exercise(syn_reader, synonyms) if synonyms else ("", ())
     flag_node, red_flags = _read_red_flags(flag_reader) if flag_reader.path.is_file() else (None, None)
     texts = read_texts(reader("texts.yaml")) if (folder / "texts.yaml").is_file() else None
     off_topic_reader = FileReader(folder / "off_topic.yaml", problems)  # an optional file
@@ -359,12 +373,8 @@ def load_knowledge(folder: Path = DEFAULT_DIR) -> KnowledgeBase:
     for ref, line in ((ref, m.line) for m in messages for ref in m.entries if ref not in entry_ids):
         messages_reader.error(None, f"entry '{ref}' does not exist", line=line)
     _check_examples(entries, entry_readers, off_topic, off_topic_reader, messages, messages_reader)
-    for node, topic in topics:
-        if topic.id and not any(e.topic == topic.id for _, _, e in entries):
-            topic_reader.error(node, f"topic '{topic.id}' has no entries")
-    for key, ref in (("entry", red_flags.entry), ("reassured", red_flags.reassured)) if red_flags else ():
-        if ref and ref not in entry_ids:
-            flag_reader.error(flag_node, f"red_flags {key} '{ref}' does not exist", key)
+    _check_topics_used(topic_reader, topics, {e.topic for _, _, e in entries})
+    _check_red_flag_targets(flag_reader, flag_node, red_flags, entry_ids)
 
     if problems or red_flags is None or texts is None:
         raise KnowledgeError(problems or [Problem(folder, 1, "knowledge folder is incomplete")])
@@ -378,6 +388,6 @@ def load_knowledge(folder: Path = DEFAULT_DIR) -> KnowledgeBase:
         folder=folder,
         off_topic=off_topic,
         messages=messages,
-        exercise_phrases=exercise_phrases,
-        exercise=exercise,
+        exercise=the_exercise[0],
+        exercise_phrases=the_exercise[1],
     )

@@ -4,6 +4,8 @@ keeps unconfirmed updates until a getUpdates with a higher offset confirms them.
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -78,3 +80,46 @@ async def test_a_reply_survives_two_5xx_on_sendmessage(fake_api: FakeBotApi, tmp
         fake_api.user_sends_text(USERS[0], QUESTION)
         [reply] = await fake_api.wait_for_messages_async(USERS[0], 1, 8)
         assert "toes" in reply["text"].lower()
+
+
+async def _kept(db: Path, rows: int) -> None:
+    """Until the outbox holds `rows` replies (no timing asserted: only a bound on waiting)."""
+    for _ in range(600):
+        with sqlite3.connect(db) as conn:
+            if conn.execute("select count(*) from outbox").fetchone()[0] == rows:
+                return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the outbox never held {rows} replies")
+
+
+async def test_a_reply_outlasting_every_retry_is_kept_and_sent_in_order(
+    fake_api: FakeBotApi, tmp_path: Path
+) -> None:
+    """Six 502s in a row: more than send.py's four tries. The answer goes to the outbox, the job sends
+    it once Telegram is back, and a later reply to that chat comes after it, each exactly once."""
+    config = make_config(tmp_path)
+    user = USERS[0]
+    async with running_bot(fake_api, config):
+        fake_api.fail_next("sendMessage", 502, times=6, chat_id=user)
+        fake_api.user_sends_text(user, QUESTION)
+        await _kept(config.db, 1)
+        fake_api.user_sends_command(user, "/help")  # while the first answer is still queued
+        first, second = await fake_api.wait_for_messages_async(user, 2, 40)
+        assert "toes" in first["text"].lower(), "the kept answer comes first"
+        assert "/session" in second["text"]
+        await _kept(config.db, 0)
+        assert len(fake_api.sent_messages(user)) == 2, "each reply exactly once"
+
+
+async def test_a_kept_reply_survives_a_restart(fake_api: FakeBotApi, tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    user = USERS[1]
+    async with running_bot(fake_api, config):
+        fake_api.fail_next("sendMessage", 500, times=4, chat_id=user)
+        fake_api.user_sends_text(user, QUESTION)
+        await _kept(config.db, 1)
+    assert fake_api.sent_messages(user) == []
+    async with running_bot(fake_api, config):
+        [reply] = await fake_api.wait_for_messages_async(user, 1, 30)
+        assert "toes" in reply["text"].lower()
+        await _kept(config.db, 0)

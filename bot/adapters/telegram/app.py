@@ -19,7 +19,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.adapters.telegram import broadcasting, flood, handlers, lifecycle
+from bot.adapters.telegram import broadcasting, flood, handlers, lifecycle, outbox
 from bot.adapters.telegram.jobs import rebuild
 from bot.adapters.telegram.ordering import PerChatUpdateProcessor
 from bot.app import build_coach
@@ -61,6 +61,7 @@ def build_application(
     # `bc:<id>` timers run the async broadcast fan-out; every other timer runs the core's handler.
     scheduler = broadcasting.scheduler(app.job_queue)
     app.bot_data["coach"] = build_coach(config, clock=clock, scheduler=scheduler)
+    outbox.install(app, app.bot_data["coach"])  # replies Telegram did not take, sent when it is back
     flood.install(app, config)  # before every other handler: a flood costs no one else anything
     message = filters.UpdateType.MESSAGE
     app.add_handler(MessageHandler(message & (filters.TEXT | filters.COMMAND), handlers.on_text))

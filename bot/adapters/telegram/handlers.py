@@ -12,8 +12,10 @@ from telegram.constants import ChatType
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.adapters.telegram.send import send_replies, speak_replies
+from bot.adapters.telegram.outbox import Courier, Sent
+from bot.adapters.telegram.send import speak_replies
 from bot.core.coach import Coach, Heard, Incoming, Kind
+from bot.core.reply import Reply
 from bot.knowledge.texts import fill
 from bot.voice.audio import MAX_BYTES
 
@@ -35,6 +37,15 @@ def blocked(coach: Coach, user_id: int, chat_id: int) -> None:
     coach.emit("blocked", user_id, {})
 
 
+async def _sent(context: ContextTypes.DEFAULT_TYPE, user_id: int, chat_id: int, replies: list[Reply]) -> bool:
+    """Send (or keep in the outbox) a batch; True when all of it went out now."""
+    courier: Courier = context.application.bot_data["courier"]
+    status = await courier.deliver(context.bot, chat_id, replies)
+    if status is Sent.BLOCKED:
+        blocked(coach_of(context), user_id, chat_id)
+    return status is Sent.ALL
+
+
 async def _dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: Kind, text: str) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
@@ -42,8 +53,7 @@ async def _dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: Ki
     coach = coach_of(context)
     private = chat.type == ChatType.PRIVATE
     replies = coach.handle(Incoming(user.id, chat.id, kind, text, user.first_name or "", private))
-    if not await send_replies(context.bot, chat.id, replies):
-        blocked(coach, user.id, chat.id)
+    if not await _sent(context, user.id, chat.id, replies):
         return
     if private:  # spoken replies are a private setting
         await speak_replies(context.bot, coach.speaker, user.id, chat.id, replies)
@@ -99,8 +109,7 @@ async def on_voice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     private = chat.type == ChatType.PRIVATE
     incoming = Incoming(user.id, chat.id, "voice", "", user.first_name or "", private)
     replies = coach.hear(incoming, heard)
-    if not await send_replies(context.bot, chat.id, replies):
-        blocked(coach, user.id, chat.id)
+    if not await _sent(context, user.id, chat.id, replies):
         return
     if not private:
         return

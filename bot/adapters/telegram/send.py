@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError
+from telegram.error import BadRequest, NetworkError
 
 from bot.adapters.telegram.files import send_attachment
 from bot.core.coach import Speaker
@@ -67,17 +67,6 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> Message:
             raise
         log.error("Telegram refused our HTML (%s); sending plain text instead", exc)
         return await retrying(chat_id, lambda: bot.send_message(chat_id, reply.text, reply_markup=markup))
-
-
-async def send_replies(bot: Bot, chat_id: int, replies: Iterable[Reply]) -> bool:
-    """Send the replies in order; False (the rest unsent) when the chat blocked the bot (403)."""
-    for reply in replies:
-        try:
-            await send_reply(bot, chat_id, reply)
-        except Forbidden as exc:
-            log.info("chat %s blocked the bot (%s); not sending the rest", chat_id, exc.message)
-            return False
-    return True
 
 
 async def speak_replies(
