@@ -43,7 +43,8 @@ def load_cases(path: Path) -> list[Case]:
     for item in data["in_scope"]:
         expect = item["expect"]
         cases.append(Case(item["q"], frozenset([expect] if isinstance(expect, str) else expect)))
-    cases += [Case(q, frozenset()) for q in data["off_topic"]]
+    # an off-topic item is its text, or {q, kind} (kind: why it is off topic; benchmarks/blind.py)
+    cases += [Case(q["q"] if isinstance(q, dict) else q, frozenset()) for q in data["off_topic"]]
     return cases
 
 
