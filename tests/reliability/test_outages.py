@@ -92,6 +92,13 @@ async def _kept(db: Path, rows: int) -> None:
     raise AssertionError(f"the outbox never held {rows} replies")
 
 
+async def _answer_kept(api: FakeBotApi, db: Path, user: int, failures: int) -> None:
+    """The user asks while sendMessage fails `failures` times; wait until the answer is in the outbox."""
+    api.fail_next("sendMessage", 502, times=failures, chat_id=user)
+    api.user_sends_text(user, QUESTION)
+    await _kept(db, 1)
+
+
 async def test_a_reply_outlasting_every_retry_is_kept_and_sent_in_order(
     fake_api: FakeBotApi, tmp_path: Path
 ) -> None:
@@ -100,9 +107,7 @@ async def test_a_reply_outlasting_every_retry_is_kept_and_sent_in_order(
     config = make_config(tmp_path)
     user = USERS[0]
     async with running_bot(fake_api, config):
-        fake_api.fail_next("sendMessage", 502, times=6, chat_id=user)
-        fake_api.user_sends_text(user, QUESTION)
-        await _kept(config.db, 1)
+        await _answer_kept(fake_api, config.db, user, 6)
         fake_api.user_sends_command(user, "/help")  # while the first answer is still queued
         first, second = await fake_api.wait_for_messages_async(user, 2, 40)
         assert "toes" in first["text"].lower(), "the kept answer comes first"
@@ -115,9 +120,7 @@ async def test_a_kept_reply_survives_a_restart(fake_api: FakeBotApi, tmp_path: P
     config = make_config(tmp_path)
     user = USERS[1]
     async with running_bot(fake_api, config):
-        fake_api.fail_next("sendMessage", 500, times=4, chat_id=user)
-        fake_api.user_sends_text(user, QUESTION)
-        await _kept(config.db, 1)
+        await _answer_kept(fake_api, config.db, user, 4)  # send.py's four tries, then the bot stops
     assert fake_api.sent_messages(user) == []
     async with running_bot(fake_api, config):
         [reply] = await fake_api.wait_for_messages_async(user, 1, 30)
