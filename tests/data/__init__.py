@@ -1,4 +1,4 @@
-"""The evaluation sets: eval.yaml (split into tuning and held-out halves) and three held-out files that
+"""The evaluation sets: eval.yaml (split into tuning and held-out halves) and four held-out files that
 are only ever measured. They live with the tests, outside the package: the bot never learns from them."""
 
 from pathlib import Path
@@ -7,4 +7,5 @@ EVAL_FILE = Path(__file__).resolve().parent / "eval.yaml"
 CHECK_FILE = EVAL_FILE.with_name("check.yaml")  # a second held-out set, only ever measured
 CHECK2_FILE = EVAL_FILE.with_name("check2.yaml")  # a third, written after the 2026-11-24 changes
 CHECK3_FILE = EVAL_FILE.with_name("check3.yaml")  # a fourth and hardest: phrasing varied on purpose
-HELD_OUT_FILES = (CHECK_FILE, CHECK2_FILE, CHECK3_FILE)  # besides the held-out half of eval.yaml
+CHECK4_FILE = EVAL_FILE.with_name("check4.yaml")  # a fifth: issue 14's blind batch, labelled kinds
+HELD_OUT_FILES = (CHECK_FILE, CHECK2_FILE, CHECK3_FILE, CHECK4_FILE)  # besides the held-out half of eval.yaml
