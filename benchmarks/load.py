@@ -148,6 +148,17 @@ class BotProcess:
         fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / TICK
 
+    def settle(self, quiet_s: float = 0.5, timeout: float = 30.0) -> None:
+        """Wait until the bot is idle (under a tenth of a core for `quiet_s`): what it does once in
+        the background after start-up (the answer index, matplotlib's import for /progress, the
+        collection and freeze after them) must not be counted against the first measured phase."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            before = self.cpu_s()
+            time.sleep(quiet_s)
+            if self.cpu_s() - before < quiet_s * 0.1:
+                return
+
     def peak_rss_mb(self) -> float:
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
@@ -333,6 +344,7 @@ def phases(bot: BotProcess, api: Any, kind: str, options: Options, base: int) ->
     warm = {base + i: asks(random.Random(i), 3) for i in range(3)}
     warm[base + 9] = walks(rng, echo)
     measure(bot, api, "warm-up", warm, None, options.seed)
+    bot.settle()
     base += 10
     k = options.users
     out = {}

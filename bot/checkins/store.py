@@ -14,7 +14,7 @@ from typing import Any
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-from bot.storage.database import parse_stamp, stamp
+from bot.storage.database import parse_stamp, select, stamp
 
 migrations = Migrations("hamcoach.checkins")
 
@@ -194,12 +194,11 @@ class CheckinStore:
 
     def awaiting(self, user_id: int, sent_after: datetime) -> CheckinRow | None:
         """The latest check-in sent (and not answered) since `sent_after`."""
-        rows = list(
-            self.db.query(
-                "select * from checkins where user_id = ? and status = 'sent' and sent_at >= ?"
-                " order by sent_at desc, id desc limit 1",
-                [user_id, stamp(sent_after)],
-            )
+        rows = select(
+            self.db,
+            "select * from checkins where user_id = ? and status = 'sent' and sent_at >= ?"
+            " order by sent_at desc, id desc limit 1",
+            [user_id, stamp(sent_after)],
         )
         return CheckinRow.from_row(rows[0]) if rows else None
 

@@ -16,7 +16,7 @@ from typing import Any
 import sqlite_utils
 
 from bot.core.reply import Button, Number, Reply
-from bot.storage.database import stamp
+from bot.storage.database import select, stamp
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class Expectations:
         self.db = db
 
     def get(self, chat_id: int) -> Expectation | None:
-        rows = list(self.db.query("select * from expectations where chat_id = ?", [chat_id]))
+        rows = select(self.db, "select * from expectations where chat_id = ?", [chat_id])
         return _from_row(rows[0]) if rows else None
 
     def record(self, chat_id: int, user_id: int, replies: Iterable[Reply], now: datetime) -> None:

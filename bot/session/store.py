@@ -19,7 +19,7 @@ from sqlite_utils.migrations import Migrations
 from bot.session.flow import State
 from bot.session.progression import Past, Plan
 from bot.session.timers import rest_timer
-from bot.storage.database import parse_stamp, stamp
+from bot.storage.database import parse_stamp, select, stamp
 
 migrations = Migrations("hamcoach.session")
 
@@ -127,7 +127,7 @@ class SessionStore:
         self.db = db
 
     def _one(self, sql: str, params: list[Any]) -> SessionRow | None:
-        rows = list(self.db.query(sql, params))
+        rows = select(self.db, sql, params)
         return SessionRow.from_row(rows[0]) if rows else None
 
     def create(

@@ -6,7 +6,7 @@ migration set, so features add tables without editing each other's steps.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -79,6 +79,14 @@ def m004_one_time_format(db: sqlite_utils.Database) -> None:
 def m005_users_blocked_at(db: sqlite_utils.Database) -> None:
     """When a reply last got 403 (the user blocked the bot); cleared when they write again."""
     db.table("users").add_column("blocked_at", str)
+
+
+def select(db: sqlite_utils.Database, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    """A read's rows as dicts. Not `db.query()`: sqlite-utils 4 wraps each read in a SAVEPOINT and a
+    RELEASE, three statements for one, and every update runs a few reads (benchmarks/load.py)."""
+    cursor = db.conn.execute(sql, params)
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def stamp(when: datetime) -> str:
