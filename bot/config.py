@@ -197,7 +197,7 @@ SETTINGS: tuple[Setting, ...] = (
         "voice_workers",
         "1",
         workers,
-        "Processes hearing voice notes (started on the first note); 0 hears them in the bot's own.",
+        "Processes hearing voice notes (started with the bot); 0 hears them in the bot's own.",
     ),
     Setting(
         "HAMCOACH_FLOOD_RATE",

@@ -3,7 +3,8 @@ other chats waiting (their p50 went from about 30 ms to about 480 ms on two core
 
 Each worker is started with the spawn method (no copy of the bot's threads, sockets or database) and
 builds its recogniser once, in its initializer; a note's samples go there and its words come back. The
-pool starts on the first note, so a bot that never gets one never pays for it. If a worker dies (killed,
+bot starts its pool in post_init without waiting (the workers load while it starts polling); elsewhere
+a pool starts on its first note. If a worker dies (killed,
 out of memory), the pool is replaced and the note tried once more there; a worker whose parent is gone
 exits by itself. Pools are shared by every Ears of the same recogniser in one process (tests build
 many bots), and `close_all` stops them: the bot calls it in post_shutdown, after the last update.
@@ -106,6 +107,10 @@ class Pool:
                 self._discard(executor)
         raise WorkerDied("voice workers keep dying")
 
+    def start(self) -> None:
+        """Start the workers now, without waiting for them to build the recogniser."""
+        self.executor().submit(_pid)
+
     def pids(self) -> list[int]:
         """The workers' process ids (starting them if need be): for tests and operators."""
         executor = self.executor()
@@ -135,6 +140,14 @@ def shared(spec: Spec, build: Callable[[Spec], tuple[Recognise, str]], workers: 
     """The process's pool for this recogniser and size."""
     with _pools_lock:
         return _pools.setdefault((spec, workers), Pool(spec, build, workers))
+
+
+def start_all() -> None:
+    """Start every pool's workers (the bot's post_init), so the first note does not wait for them."""
+    with _pools_lock:
+        pools = list(_pools.values())
+    for pool in pools:
+        pool.start()
 
 
 def close_all() -> None:
