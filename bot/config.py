@@ -74,6 +74,12 @@ def http_url(name: str, raw: str) -> str:
     return raw
 
 
+def workers(name: str, raw: str) -> int:
+    if not raw.isdigit() or int(raw) > 8:
+        raise ConfigError(f"{name} must be a whole number from 0 to 8, not {raw!r}")
+    return int(raw)
+
+
 def https_url(name: str, raw: str) -> str:
     if raw and not raw.startswith("https://"):
         raise ConfigError(f"{name} must start with https:// (Telegram's rule), not {raw!r}")
@@ -187,6 +193,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Speech recogniser: whisper (Whisper tiny.en) or pocketsphinx (smaller, less accurate).",
     ),
     Setting(
+        "HAMCOACH_VOICE_WORKERS",
+        "voice_workers",
+        "1",
+        workers,
+        "Processes hearing voice notes (started with the bot); 0 hears them in the bot's own.",
+    ),
+    Setting(
         "HAMCOACH_FLOOD_RATE",
         "flood_rate",
         "1",
@@ -248,6 +261,7 @@ class Config:
     retention_days: float
     voice_max_seconds: float
     voice_backend: str
+    voice_workers: int
     flood_rate: float
     flood_burst: float
     webhook_url: str

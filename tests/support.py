@@ -59,11 +59,14 @@ class RecordingScheduler:
 
 # Tests and benchmarks drive users at machine speed; only the flood guard's own tests set its limits.
 NO_FLOOD_GUARD = {"flood_burst": 1e9}
+# Notes heard in the test's own process: running_bot stops the workers at shutdown as the bot does, and
+# a fresh worker per test would load the recogniser again each time. tests/voice/test_workers.py runs them.
+IN_PROCESS_VOICE = {"voice_workers": 0}
 
 
 def make_config(tmp_path: Path, **overrides: Any) -> Config:
     base = Config.from_env({"HAMCOACH_DB": str(tmp_path / "test.db")})
-    return dataclasses.replace(base, **{**NO_FLOOD_GUARD, **overrides})
+    return dataclasses.replace(base, **{**NO_FLOOD_GUARD, **IN_PROCESS_VOICE, **overrides})
 
 
 def make_coach(tmp_path: Path, clock: FakeClock | None = None, **overrides: Any) -> Coach:

@@ -34,8 +34,10 @@ def make_ears(
     config: Config,
     labels: Iterable[str] = (),
     fallback: bool = True,
+    workers: int = 0,
 ) -> Ears:
-    """The bot's and the CLI's recogniser, with the configured backend (built on first use)."""
+    """The bot's and the CLI's recogniser, with the configured backend (built on first use), in
+    `workers` processes (0: in this one)."""
     return Ears(
         sentences(kb, labels),
         pronunciations,
@@ -43,6 +45,7 @@ def make_ears(
         backend=config.voice_backend,
         prompt=prompt(kb),
         fallback=fallback,
+        workers=workers,
     )
 
 
@@ -50,7 +53,8 @@ def register(coach: Coach, pronunciations: dict[str, str]) -> None:
     """Register it last: the language model includes the buttons the other features registered."""
     from bot.voice.audio import VoiceError
 
-    ears = make_ears(coach.kb, pronunciations, coach.config, [b.label for b in coach.start_buttons])
+    labels = [b.label for b in coach.start_buttons]
+    ears = make_ears(coach.kb, pronunciations, coach.config, labels, workers=coach.config.voice_workers)
 
     def listen(audio: bytes, expected: Sequence[str]) -> Heard:
         try:

@@ -2,9 +2,9 @@
 with the configured backend: Whisper tiny.en (whisper.py, the default) or pocketsphinx (sphinx.py, the
 fallback). Both take the replies the chat expects, and say which one the note picked.
 
-The backend is built on the first voice note, once per process, so a bot that never gets one never pays
-for it; after that notes from different chats are recognised at the same time (no lock of ours around
-recognition).
+The backend is built on the first voice note, so a bot that never gets one never pays for it. The bot
+recognises in worker processes (pool.py, HAMCOACH_VOICE_WORKERS), `hamcoach transcribe` in its own;
+either way notes from different chats may be heard at the same time (no lock of ours around it).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import numpy as np
 
 from bot.voice.audio import SAMPLE_RATE, decode, has_speech
 from bot.voice.phrases import closest
+from bot.voice.pool import Recognise, Spec, WorkerDied, shared
 
 log = logging.getLogger(__name__)
 BACKENDS = ("whisper", "pocketsphinx")
@@ -59,8 +60,25 @@ class SphinxBackend:
         return self.sphinx.transcribe(samples, expected)
 
 
+def build(spec: Spec) -> tuple[Recognise, str]:
+    """The recogniser the spec names, and its backend's name. With `spec.fallback`, Whisper that cannot
+    load (weights missing or not the ones expected) is logged and pocketsphinx used instead."""
+    if spec.backend == "whisper":
+        from bot.voice.whisper import ModelMismatch
+
+        try:
+            return WhisperBackend(spec.prompt).transcribe, "whisper"
+        except ModelMismatch as exc:
+            if not spec.fallback:
+                raise
+            log.error("voice notes fall back to pocketsphinx: %s", exc)
+    sphinx = SphinxBackend(list(spec.sentences), dict(spec.pronunciations))
+    return sphinx.transcribe, "pocketsphinx"
+
+
 class Ears:
-    """Decode, check for speech, recognise in the context of the expected replies."""
+    """Decode, check for speech, recognise in the context of the expected replies: in this process, or
+    with `workers` > 0 in that many worker processes (pool.py), so the caller's GIL stays free."""
 
     def __init__(
         self,
@@ -70,18 +88,17 @@ class Ears:
         backend: str = "whisper",
         prompt: str = "",
         fallback: bool = False,
+        workers: int = 0,
     ) -> None:
-        """`fallback`: if Whisper cannot load (weights missing or not the ones expected), log why and
-        use pocketsphinx instead of failing every note; without it, raise ModelMismatch."""
+        """`fallback`: if Whisper cannot load, log why and use pocketsphinx instead of failing every
+        note; without it, raise ModelMismatch."""
         if backend not in BACKENDS:
             raise ValueError(f"unknown voice backend {backend!r} (use {' or '.join(BACKENDS)})")
-        self.sentences = sentences
-        self.pronunciations = pronunciations
+        self.spec = Spec(backend, tuple(sentences), tuple(sorted(pronunciations.items())), prompt, fallback)
         self.max_seconds = max_seconds
         self.backend = backend
-        self.prompt = prompt
-        self.fallback = fallback
-        self._recogniser: Backend | None = None
+        self.pool = shared(self.spec, build, workers) if workers > 0 else None
+        self._recogniser: Recognise | None = None
         self._building = threading.Lock()
 
     def hear(self, audio: bytes, expected: Sequence[str] = ()) -> Transcript:
@@ -91,29 +108,26 @@ class Ears:
         seconds = round(len(samples) / SAMPLE_RATE, 2)
         if not has_speech(samples):
             return Transcript("", seconds, self.backend)
-        text, choice = self.recogniser().transcribe(samples, tuple(expected))
+        text, choice = self.recognise(samples, tuple(expected))
         if expected and not choice:
             choice = closest(text, expected)
         return Transcript(choice or text, seconds, self.backend, choice)
 
-    def recogniser(self) -> Backend:
-        """The backend, built by the first caller while any others wait for it."""
+    def recognise(self, samples: np.ndarray, expected: tuple[str, ...]) -> tuple[str, str]:
+        """(text, choice) from the pool; here if its workers keep dying, so the note is still heard."""
+        if self.pool is not None:
+            try:
+                text, choice, self.backend = self.pool.transcribe(samples, expected)
+                return text, choice
+            except WorkerDied:
+                log.error("voice notes are heard in the bot's own process until a worker starts")
+        return self.recogniser()(samples, expected)
+
+    def recogniser(self) -> Recognise:
+        """The in-process recogniser, built by the first caller while any others wait for it."""
         if self._recogniser is not None:
             return self._recogniser
         with self._building:
             if self._recogniser is None:
-                self._recogniser = self._build()
+                self._recogniser, self.backend = build(self.spec)
             return self._recogniser
-
-    def _build(self) -> Backend:
-        if self.backend == "whisper":
-            from bot.voice.whisper import ModelMismatch
-
-            try:
-                return WhisperBackend(self.prompt)
-            except ModelMismatch as exc:
-                if not self.fallback:
-                    raise
-                log.error("voice notes fall back to pocketsphinx: %s", exc)
-                self.backend = "pocketsphinx"
-        return SphinxBackend(self.sentences, self.pronunciations)

@@ -176,7 +176,7 @@ def test_pronunciations_are_checked_with_file_and_line(tmp_path: Path) -> None:
 async def test_a_voice_note_in_telegram_is_heard_and_answered(fake_api: FakeBotApi, tmp_path: Path) -> None:
     async with running_bot(fake_api, make_config(tmp_path, voice_max_seconds=30.0)):
         fake_api.user_sends_voice(USER, (VOICE / "muscles.ogg").read_bytes(), duration=3)
-        heard, answer = await fake_api.wait_for_messages_async(USER, 2)
+        heard, answer = await fake_api.wait_for_messages_async(USER, 2, 60.0)  # the worker may still load
         assert heard["text"].startswith("🎙 I heard:") and "nordic" in heard["text"].lower()
         assert "hamstrings" in answer["text"]
         fake_api.user_sends_voice(USER, (VOICE / "muscles.ogg").read_bytes(), duration=45)

@@ -26,6 +26,7 @@ from bot.app import build_coach
 from bot.config import Config
 from bot.core.coach import Clock, utcnow
 from bot.progress import chart
+from bot.voice import pool
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,9 @@ def build_application(
 
 
 async def _post_init(app: Application) -> None:
-    """Register the command menu, rebuild timers (and unfinished broadcasts), start the feed watcher."""
+    """Register the command menu, rebuild timers (and unfinished broadcasts), start the feed watcher,
+    and the voice workers (without waiting: they load the recogniser while the bot starts polling)."""
+    pool.start_all()
     coach = app.bot_data["coach"]
     await app.bot.set_my_commands([BotCommand(c.name, c.description) for c in coach.menu()])
     rebuild(app)

@@ -4,8 +4,9 @@ Shutdown, in order (python-telegram-bot's run_polling does this on SIGINT/SIGTER
 below the same): stop taking updates (the updater, or the webhook server), finish the updates already
 taken, let running jobs finish (a broadcast stops between two sends, since its `keep_going` is
 `app.running`, and every delivered row is marked before the next send), stop the scheduler, and
-close the database last, in `post_shutdown`. Nothing needs to be written at the end that is not
-already a row: what was not sent is still pending in SQLite and resumes at the next start.
+stop the voice workers and close the database last, in `post_shutdown`. Nothing needs to be written
+at the end that is not already a row: what was not sent is still pending in SQLite and resumes at
+the next start.
 
 Why our own webhook server rather than `Updater.start_webhook`: PTB's tornado app serves exactly one
 path, and /healthz must be served on the same port. PTB documents this pattern (a custom webhook
@@ -33,6 +34,7 @@ from bot.adapters.telegram import alerts
 from bot.broadcasts import ledger
 from bot.config import Config
 from bot.storage.health import Heartbeat, judge
+from bot.voice import pool
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +92,7 @@ async def _post_stop(app: Application) -> None:
 async def _post_shutdown(app: Application) -> None:
     if "heartbeat" in app.bot_data:
         app.bot_data["heartbeat"].flush()
+    await asyncio.to_thread(pool.close_all)  # the voice workers, after the last note was heard
     app.bot_data["coach"].store.close()
     log.info("database closed; bye")
 
