@@ -66,6 +66,7 @@ class Heartbeat:
             )
             self._write_counts()
             self.store.db.conn.commit()
+            self._counts.clear()
         except sqlite3.Error:  # a busy or closed database must not fail the poll that beat; health shows it
             log.warning("could not write the %s heartbeat", kind, exc_info=True)
 
@@ -76,13 +77,15 @@ class Heartbeat:
         try:
             self._write_counts()
             self.store.db.conn.commit()
+            self._counts.clear()
         except sqlite3.Error:
             log.warning("could not write the counters %s", self._counts, exc_info=True)
 
     def _write_counts(self) -> None:
+        """Add the counts in the open transaction; they are cleared only once it commits, so a busy
+        database keeps them for the next write instead of losing them."""
         assert self.store is not None
-        counts, self._counts = self._counts, {}
-        for name, n in counts.items():
+        for name, n in self._counts.items():
             self.store.db.execute(
                 "insert into counters (name, value) values (?, ?) "
                 "on conflict(name) do update set value = value + excluded.value",
