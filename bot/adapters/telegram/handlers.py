@@ -37,8 +37,11 @@ def blocked(coach: Coach, user_id: int, chat_id: int) -> None:
     coach.emit("blocked", user_id, {})
 
 
-async def _sent(context: ContextTypes.DEFAULT_TYPE, user_id: int, chat_id: int, replies: list[Reply]) -> bool:
-    """Send (or keep in the outbox) a batch; True when all of it went out now."""
+async def deliver(
+    context: ContextTypes.DEFAULT_TYPE, user_id: int, chat_id: int, replies: list[Reply]
+) -> bool:
+    """Send (or keep in the outbox) a batch, a 403 marking the user blocked; True when all of it went
+    out now (what spoken replies then repeat)."""
     courier: Courier = context.application.bot_data["courier"]
     status = await courier.deliver(context.bot, chat_id, replies)
     if status is Sent.BLOCKED:
@@ -53,7 +56,7 @@ async def _dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: Ki
     coach = coach_of(context)
     private = chat.type == ChatType.PRIVATE
     replies = coach.handle(Incoming(user.id, chat.id, kind, text, user.first_name or "", private))
-    if not await _sent(context, user.id, chat.id, replies):
+    if not await deliver(context, user.id, chat.id, replies):
         return
     if private:  # spoken replies are a private setting
         await speak_replies(context.bot, coach.speaker, user.id, chat.id, replies)
@@ -109,7 +112,7 @@ async def on_voice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     private = chat.type == ChatType.PRIVATE
     incoming = Incoming(user.id, chat.id, "voice", "", user.first_name or "", private)
     replies = coach.hear(incoming, heard)
-    if not await _sent(context, user.id, chat.id, replies):
+    if not await deliver(context, user.id, chat.id, replies):
         return
     if not private:
         return

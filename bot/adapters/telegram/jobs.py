@@ -9,8 +9,7 @@ from typing import Any
 
 from telegram.ext import Application, ContextTypes, JobQueue
 
-from bot.adapters.telegram.handlers import blocked, coach_of
-from bot.adapters.telegram.outbox import Courier, Sent
+from bot.adapters.telegram.handlers import coach_of, deliver
 from bot.adapters.telegram.send import speak_replies
 from bot.core.reply import Reply
 
@@ -52,18 +51,12 @@ async def fire(context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     coach = coach_of(context)
     sent: dict[int, list[Reply]] = {}
-    courier: Courier = context.application.bot_data["courier"]
     for out in coach.fire(job.name):
-        try:
-            status = await courier.deliver(context.bot, out.chat_id, [out.reply])  # kept if Telegram is down
+        try:  # timers write to private chats, where the chat id is the user id; kept if Telegram is down
+            if await deliver(context, out.chat_id, out.chat_id, [out.reply]):
+                sent.setdefault(out.chat_id, []).append(out.reply)
         except Exception:
             log.exception("timer %s could not send to chat %s", job.name, out.chat_id)
-            continue
-        if status is Sent.ALL:
-            sent.setdefault(out.chat_id, []).append(out.reply)
-        elif status is Sent.BLOCKED:
-            log.info("timer %s: chat %s blocked the bot", job.name, out.chat_id)
-            blocked(coach, out.chat_id, out.chat_id)
     for chat_id, replies in sent.items():
         # Timers write to private chats, where the chat id is the user id.
         await speak_replies(context.bot, coach.speaker, chat_id, chat_id, replies)
