@@ -107,3 +107,18 @@ async def test_admin_broadcast_end_to_end_with_report(fake_api: FakeBotApi, tmp_
     assert all(not c.chat_id or c.chat_id == ADMIN for c in fake_api.calls if c.status == 429)
     with pytest.raises(ApiError):
         check_text("<b>", "HTML")  # the fake really is strict: what passed above would pass Telegram
+
+
+async def test_the_report_waits_for_the_sending_line(fake_api: FakeBotApi, tmp_path: Path) -> None:
+    """The broadcast runs as a job beside the button's handler: while "Sending update" waits to be
+    tried again after a 502, the finished broadcast's report queues behind it, not ahead."""
+    config = make_config(tmp_path, admin_ids=frozenset({ADMIN}), broadcast_rate=25.0)
+    async with running_bot(fake_api, config):
+        await exchange(fake_api, 31, "/subscribe")
+        preview = await exchange(fake_api, ADMIN, "/broadcast Hips in line", expect=2)
+        before = len(fake_api.sent_messages(ADMIN))
+        fake_api.fail_next("sendMessage", 502, chat_id=ADMIN)
+        fake_api.user_presses(ADMIN, preview[1]["message_id"], "bc:send:1")
+        messages = await fake_api.wait_for_messages_async(ADMIN, before + 2, timeout=10)
+        assert fake_api.sent_messages(31)[-1]["text"] == "Hips in line"
+        assert [m["text"].split(" ")[0] for m in messages[before:]] == ["Sending", "Update"]

@@ -23,8 +23,8 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import Application, ContextTypes, JobQueue
 from telegram.request import HTTPXRequest
 
+from bot.adapters.telegram.handlers import deliver
 from bot.adapters.telegram.jobs import JobQueueScheduler
-from bot.adapters.telegram.send import send_reply
 from bot.broadcasts import feed, ledger, sender
 from bot.broadcasts.ledger import Report
 from bot.broadcasts.sender import SendResult
@@ -130,8 +130,8 @@ async def _tell_admin(app: Application, coach: Coach, r: Report) -> None:
         f"Update #{r.broadcast_id} is out{took}: {r.sent} sent, {r.blocked} blocked "
         f"(they left or blocked the bot; now unsubscribed), {r.failed} failed."
     )
-    try:
-        await send_reply(app.bot, chat_id, Reply.plain(text))
+    try:  # behind whatever that chat is being sent, such as the "Sending update" line
+        await deliver(app, b.created_by, chat_id, [Reply.plain(text)])
     except TelegramError:
         log.exception("could not report broadcast %d to admin %d", r.broadcast_id, b.created_by)
 

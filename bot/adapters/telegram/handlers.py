@@ -10,7 +10,7 @@ from datetime import timedelta
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import ContextTypes
+from telegram.ext import Application, ContextTypes
 
 from bot.adapters.telegram.outbox import Courier, Sent
 from bot.adapters.telegram.send import speak_replies
@@ -37,15 +37,13 @@ def blocked(coach: Coach, user_id: int, chat_id: int) -> None:
     coach.emit("blocked", user_id, {})
 
 
-async def deliver(
-    context: ContextTypes.DEFAULT_TYPE, user_id: int, chat_id: int, replies: list[Reply]
-) -> bool:
+async def deliver(app: Application, user_id: int, chat_id: int, replies: list[Reply]) -> bool:
     """Send (or keep in the outbox) a batch, a 403 marking the user blocked; True when all of it went
     out now (what spoken replies then repeat)."""
-    courier: Courier = context.application.bot_data["courier"]
-    status = await courier.deliver(context.bot, chat_id, replies)
+    courier: Courier = app.bot_data["courier"]
+    status = await courier.deliver(app.bot, chat_id, replies)
     if status is Sent.BLOCKED:
-        blocked(coach_of(context), user_id, chat_id)
+        blocked(app.bot_data["coach"], user_id, chat_id)
     return status is Sent.ALL
 
 
@@ -56,7 +54,7 @@ async def _dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: Ki
     coach = coach_of(context)
     private = chat.type == ChatType.PRIVATE
     replies = coach.handle(Incoming(user.id, chat.id, kind, text, user.first_name or "", private))
-    if not await deliver(context, user.id, chat.id, replies):
+    if not await deliver(context.application, user.id, chat.id, replies):
         return
     if private:  # spoken replies are a private setting
         await speak_replies(context.bot, coach.speaker, user.id, chat.id, replies)
@@ -112,7 +110,7 @@ async def on_voice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     private = chat.type == ChatType.PRIVATE
     incoming = Incoming(user.id, chat.id, "voice", "", user.first_name or "", private)
     replies = coach.hear(incoming, heard)
-    if not await deliver(context, user.id, chat.id, replies):
+    if not await deliver(context.application, user.id, chat.id, replies):
         return
     if not private:
         return

@@ -53,7 +53,7 @@ async def fire(context: ContextTypes.DEFAULT_TYPE) -> None:
     sent: dict[int, list[Reply]] = {}
     for out in coach.fire(job.name):
         try:  # timers write to private chats, where the chat id is the user id; kept if Telegram is down
-            if await deliver(context, out.chat_id, out.chat_id, [out.reply]):
+            if await deliver(context.application, out.chat_id, out.chat_id, [out.reply]):
                 sent.setdefault(out.chat_id, []).append(out.reply)
         except Exception:
             log.exception("timer %s could not send to chat %s", job.name, out.chat_id)

@@ -8,8 +8,9 @@ FLUSH_EVERY_S, oldest first, and a chat's new replies wait behind its queued one
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from enum import Enum
 
@@ -49,23 +50,40 @@ def install(app: Application, coach: Coach) -> Courier:
 
 
 class Courier:
-    """Sends replies through the outbox; one chat's queue is emptied by one sender at a time (the job,
-    or that chat's handler), so no queued reply goes out twice."""
+    """Sends replies through the outbox, one batch per chat at a time: a handler's batch, a timer's,
+    a broadcast report or the job emptying the queue. So batches never interleave (a broadcast's
+    report cannot overtake the "Sending" line still waiting out a 429), and no queued reply goes out
+    twice."""
 
     def __init__(self, outbox: Outbox) -> None:
         self.outbox = outbox
-        self._locks: dict[int, asyncio.Lock] = {}
+        self._turns: dict[int, tuple[asyncio.Lock, int]] = {}
 
-    def _lock(self, chat_id: int) -> asyncio.Lock:
-        return self._locks.setdefault(chat_id, asyncio.Lock())
+    @contextlib.asynccontextmanager
+    async def _turn(self, chat_id: int) -> AsyncIterator[None]:
+        """The chat's lock, dropped from the map when nobody holds or waits for it (chats come and go)."""
+        lock, users = self._turns.get(chat_id, (asyncio.Lock(), 0))
+        self._turns[chat_id] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._turns[chat_id]
+            if users == 1:
+                del self._turns[chat_id]
+            else:
+                self._turns[chat_id] = (lock, users - 1)
 
     async def deliver(self, bot: Bot, chat_id: int, replies: Sequence[Reply]) -> Sent:
         """Send the replies in order, behind anything the chat already has queued."""
+        async with self._turn(chat_id):
+            return await self._deliver(bot, chat_id, replies)
+
+    async def _deliver(self, bot: Bot, chat_id: int, replies: Sequence[Reply]) -> Sent:
         if self.outbox.waiting(chat_id):
-            async with self._lock(chat_id):
-                status = await self.flush(bot, chat_id)
-                if status is Sent.KEPT:
-                    self.outbox.keep(chat_id, list(replies), datetime.now(UTC))
+            status = await self._flush(bot, chat_id)
+            if status is Sent.KEPT:
+                self.outbox.keep(chat_id, list(replies), datetime.now(UTC))
             if status is not Sent.ALL:
                 return status
         for i, reply in enumerate(replies):
@@ -84,8 +102,9 @@ class Courier:
                 return Sent.KEPT
         return Sent.ALL
 
-    async def flush(self, bot: Bot, chat_id: int) -> Sent:
-        """Send a chat's queued replies, oldest first, until none is left or Telegram fails again."""
+    async def _flush(self, bot: Bot, chat_id: int) -> Sent:
+        """Send a chat's queued replies, oldest first, until none is left or Telegram fails again
+        (the caller holds the chat's turn)."""
         while (queued := self.outbox.first(chat_id)) is not None:
             row_id, reply = queued
             try:
@@ -105,8 +124,8 @@ class Courier:
         """Every chat's queue, until Telegram fails again; the chats found blocked."""
         blocked = []
         for chat_id in sorted(self.outbox.chats):
-            async with self._lock(chat_id):
-                status = await self.flush(bot, chat_id)
+            async with self._turn(chat_id):
+                status = await self._flush(bot, chat_id)
             if status is Sent.BLOCKED:
                 blocked.append(chat_id)
             elif status is Sent.KEPT:
