@@ -22,6 +22,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.adapters.telegram.turns import Turns
+
 DEFAULT_SLOTS = 64
 
 
@@ -34,8 +36,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         super().__init__(sys.maxsize)  # PTB's semaphore only counts; ours below limits
         self._slots_max = max_concurrent_updates
         self._slots = asyncio.BoundedSemaphore(max_concurrent_updates)
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._waiting: dict[int, int] = {}
+        self._turns = Turns()
 
     @property
     def slots(self) -> int:
@@ -45,15 +46,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
         key = chat.id if chat is not None else 0
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._waiting[key] = self._waiting.get(key, 0) + 1
-        try:
-            async with lock, self._slots:  # the chat's turn first, then a slot
-                await coroutine
-        finally:
-            self._waiting[key] -= 1
-            if not self._waiting[key]:  # forget idle chats so the map stays small
-                del self._waiting[key], self._locks[key]
+        async with self._turns(key), self._slots:  # the chat's turn first, then a slot
+            await coroutine
 
     async def initialize(self) -> None:
         """Nothing to allocate."""

@@ -7,10 +7,8 @@ FLUSH_EVERY_S, oldest first, and a chat's new replies wait behind its queued one
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import Enum
 
@@ -19,6 +17,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.ext import Application, ContextTypes
 
 from bot.adapters.telegram.send import send_reply
+from bot.adapters.telegram.turns import Turns
 from bot.core.coach import Coach
 from bot.core.reply import Reply
 from bot.storage.outbox import Outbox
@@ -57,22 +56,7 @@ class Courier:
 
     def __init__(self, outbox: Outbox) -> None:
         self.outbox = outbox
-        self._turns: dict[int, tuple[asyncio.Lock, int]] = {}
-
-    @contextlib.asynccontextmanager
-    async def _turn(self, chat_id: int) -> AsyncIterator[None]:
-        """The chat's lock, dropped from the map when nobody holds or waits for it (chats come and go)."""
-        lock, users = self._turns.get(chat_id, (asyncio.Lock(), 0))
-        self._turns[chat_id] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._turns[chat_id]
-            if users == 1:
-                del self._turns[chat_id]
-            else:
-                self._turns[chat_id] = (lock, users - 1)
+        self._turn = Turns()
 
     async def deliver(self, bot: Bot, chat_id: int, replies: Sequence[Reply]) -> Sent:
         """Send the replies in order, behind anything the chat already has queued."""
