@@ -7,15 +7,17 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.knowledge.base import DEFAULT_DIR, load_knowledge
+from bot.voice.audio import decode
 from bot.voice.feature import prompt, sentences
-from bot.voice.phrases import number_words
+from bot.voice.phrases import exact, number_words, spell_numbers
 from bot.voice.pronunciations import load_pronunciations
 from bot.voice.recogniser import Ears
 from bot.voice.sphinx import grammar, known_words
-from bot.voice.whisper import MODEL_SHA256, ModelMismatch, model_folder, verify
+from bot.voice.whisper import MODEL_SHA256, ModelMismatch, Whisper, model_folder, verify
 from tests.data.voice.make import COMMAND_VOICES, COMMANDS, slug
 
 VOICE = Path(__file__).resolve().parents[1] / "data" / "voice"
@@ -154,3 +156,23 @@ def test_the_whisper_weights_are_checked_at_load(tmp_path: Path) -> None:
     assert "HAMCOACH_VOICE_BACKEND=pocketsphinx" in message
     with pytest.raises(ModelMismatch, match="cannot read"):
         verify(tmp_path / "nowhere")
+
+
+def test_a_reply_heard_word_for_word_is_the_one_the_full_scoring_picks() -> None:
+    """The word-for-word shortcut only saves time: on every command clip it takes, the full scoring
+    (prompted transcript, forced decoding of every reply) picks the same reply."""
+    whisper = Whisper(prompt(KB))
+    taken = 0
+    for text in COMMANDS:
+        expected = STEPS[WHERE[text]]
+        samples = decode(clip("espeak-ng", text), 60)
+        audio = samples.astype(np.float32) / 32768.0
+        encoded = whisper.encode(audio)
+        reference = whisper.decode(encoded, len(audio), whisper.bare).strip()
+        if not exact(reference, expected):
+            continue
+        taken += 1
+        text = spell_numbers(whisper.decode(encoded, len(audio)).strip())
+        full = whisper.rescore(encoded, len(audio), text, reference, expected)
+        assert whisper.transcribe(samples, expected) == full, text
+    assert taken >= len(COMMANDS) // 2  # the shortcut is the common case
