@@ -28,7 +28,8 @@ from bot.core.reply import Button, Reply
 from bot.voice.speaking import batch_text
 
 TERMINAL_USER = 1
-BANNER = "hamcoach chat: type a question, a command (/help) or a button's number. Ctrl-D quits."
+BANNER = "hamcoach chat: type a question, a command (/help) or a button's number. /quit or Ctrl-D quits."
+QUIT = {"/quit", "/exit"}  # the terminal's own: the bot has no such commands, so nothing is shadowed
 
 
 class TerminalScheduler:
@@ -164,7 +165,7 @@ def chat(config: Config, source: TextIO, out: TextIO, clock: Clock = utcnow) -> 
             line = lines.get(timeout=timeout)
         except queue.Empty:
             continue
-        if line is None:
+        if line is None or line.strip().casefold() in QUIT:
             break
         if line.strip():
             term.answer(coach.handle(term.to_incoming(line)))

@@ -1,14 +1,17 @@
-"""`hamcoach chat` with spoken replies on: each batch's voice note is saved as a file and its path
-printed as `[voice: PATH]` (DESIGN.md's contract), in a fresh folder under the temp directory."""
+"""`hamcoach chat`: with spoken replies on, each batch's voice note is saved as a file and its path
+printed as `[voice: PATH]` (DESIGN.md's contract), in a fresh folder under the temp directory; /quit."""
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+from bot.adapters.terminal import chat
+from tests.support import make_config
 from tests.voice.opus import read_note
 
 
@@ -31,3 +34,20 @@ def test_chat_saves_the_voice_reply_and_prints_its_path(tmp_path: Path) -> None:
         note = read_note(path.read_bytes())
         assert (note.codec, note.rate, note.channels) == ("opus", 48_000, 1) and note.seconds > 2
     assert "Set-up" in result.stdout.split(f"[voice: {paths[1]}]")[1]
+
+
+def test_quit_ends_the_chat_and_keeps_what_came_before(tmp_path: Path) -> None:
+    """/quit (or /exit) leaves `hamcoach chat` like Ctrl-D; the lines after it are never handled."""
+    config = make_config(tmp_path)
+
+    def run(lines: str) -> str:
+        out = io.StringIO()
+        assert chat(config, io.StringIO(lines), out) == 0
+        return out.getvalue()
+
+    started = run("/help\n/session\n")
+    assert "Safety first" in started  # what /session shows, so its absence below means something
+    for word in ("/quit", "/EXIT"):
+        shown = run(f"/help\n{word}\n/session\n")
+        assert "/quit or Ctrl-D quits" in shown and "/session" in shown  # the banner, then /help's list
+        assert "Safety first" not in shown, shown
