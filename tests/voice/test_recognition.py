@@ -172,7 +172,7 @@ def test_a_reply_heard_word_for_word_is_the_one_the_full_scoring_picks() -> None
         if not exact(reference, expected):
             continue
         taken += 1
-        text = spell_numbers(whisper.decode(encoded, len(audio)).strip())
-        full = whisper.rescore(encoded, len(audio), text, reference, expected)
+        transcript = spell_numbers(whisper.decode(encoded, len(audio)).strip())
+        full = whisper.rescore(encoded, len(audio), transcript, reference, expected)
         assert whisper.transcribe(samples, expected) == full, text
     assert taken >= len(COMMANDS) // 2  # the shortcut is the common case
