@@ -135,15 +135,22 @@ def test_check_notes_missing_vectors_and_the_vectors_command_stores_them(tmp_pat
     noted = hamcoach("check", str(folder))
     assert noted.returncode == 0, noted.stderr
     assert f"run `hamcoach vectors {folder}`" in noted.stdout
+    shutil.copy(DEFAULT_DIR / "vectors.npz", folder / "vectors.npz")
+    # a coach adds an example: check notes its missing vector, and `vectors` encodes it (only it: the
+    # file's other vectors are kept, which is what makes the command quick after an edit)
+    entries = folder / "entries" / "basics.yaml"
+    lines = entries.read_text(encoding="utf-8").splitlines(keepends=True)
+    example = next(i for i, line in enumerate(lines) if line.startswith("      - "))
+    added = [*lines[:example], "      - what do coaches mean by a ham raise anyway\n", *lines[example:]]
+    entries.write_text("".join(added), encoding="utf-8")
+    noted = hamcoach("check", str(folder))
+    assert noted.returncode == 0 and f"run `hamcoach vectors {folder}`" in noted.stdout, noted.stdout
     stored = hamcoach("vectors", str(folder))
     assert stored.returncode == 0, stored.stderr
     assert (folder / "vectors.npz").is_file() and "vectors" in stored.stdout
     clean = hamcoach("check", str(folder))
     assert clean.returncode == 0 and "no stored vector" not in clean.stdout and "note:" not in clean.stdout
     # a coach deletes an example: every vector is still there, but the classifier was fitted with it
-    entries = folder / "entries" / "basics.yaml"
-    lines = entries.read_text(encoding="utf-8").splitlines(keepends=True)
-    example = next(i for i, line in enumerate(lines) if line.startswith("      - "))
     entries.write_text("".join(lines[:example] + lines[example + 1 :]), encoding="utf-8")
     edited = hamcoach("check", str(folder))
     assert edited.returncode == 0, edited.stderr

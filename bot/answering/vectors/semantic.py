@@ -18,6 +18,7 @@ again, and a stale or damaged file costs time, never answers.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
@@ -356,14 +357,27 @@ def stale_shipped_classifier(kb: KnowledgeBase) -> bool:
     return read_shipped_classifier(kb.folder / SHIPPED, layout.fingerprint, shape) is None
 
 
+def _check_writable(path: Path, partial: Path) -> None:
+    """Raise the OSError the final write would raise: the folder refuses new files, or a folder sits
+    where the file goes."""
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "a folder is in the way", str(path))
+    partial.touch()
+    partial.unlink()
+
+
 def write_shipped(kb: KnowledgeBase) -> tuple[Path, int]:
     """Encode every text of the knowledge and write them to its folder's vectors.npz (only those: stale
     vectors go), with the classifier fitted on them. Written to a temporary file first, so a crash never
     leaves half a file."""
+    path = kb.folder / SHIPPED
+    partial = path.with_name(f".{SHIPPED}.{os.getpid()}.npz")
+    _check_writable(path, partial)  # before the encoding: a minute's work must not end in "cannot write"
     texts = knowledge_texts(kb)
     # Thousands of texts at once, nothing else waiting: every core (the bot's encoder uses one). The
-    # vectors are the same whatever the thread count.
-    cache = VectorCache(Encoder(threads=os.cpu_count() or 1))
+    # vectors are the same whatever the thread count, so those already in the file are kept and only the
+    # texts a coach added or edited are encoded: seconds instead of a minute.
+    cache = VectorCache(Encoder(threads=os.cpu_count() or 1), shipped=path)
     keys = [_key(t) for t in texts]
     shipped = cache.vectors(texts).astype(np.float16)
     # fit on the vectors as start-up will read them (float16), or the shipped fit is not the one it makes
@@ -374,8 +388,6 @@ def write_shipped(kb: KnowledgeBase) -> tuple[Path, int]:
     if fitted.classifier.probabilities:  # ridge is fitted in milliseconds at start-up: not worth shipping
         arrays["classifier"] = fitted.classifier.weights
         arrays["classifier_key"] = np.array(fitted.fingerprint)
-    path = kb.folder / SHIPPED
-    partial = path.with_name(f".{SHIPPED}.{os.getpid()}.npz")
     try:
         np.savez_compressed(partial, **arrays)
         partial.replace(path)
