@@ -367,9 +367,9 @@ def _check_writable(path: Path, partial: Path) -> None:
 
 
 def write_shipped(kb: KnowledgeBase) -> tuple[Path, int]:
-    """Encode every text of the knowledge and write them to its folder's vectors.npz (only those: stale
-    vectors go), with the classifier fitted on them. Written to a temporary file first, so a crash never
-    leaves half a file."""
+    """Write the vector of every text of the knowledge to its folder's vectors.npz (only those: stale
+    vectors go; the file's own are reused, the rest encoded), with the classifier fitted on them.
+    Written to a temporary file first, so a crash never leaves half a file."""
     path = kb.folder / SHIPPED
     partial = path.with_name(f".{SHIPPED}.{os.getpid()}.npz")
     _check_writable(path, partial)  # before the encoding: a minute's work must not end in "cannot write"
