@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -135,7 +136,12 @@ def test_check_notes_missing_vectors_and_the_vectors_command_stores_them(tmp_pat
     noted = hamcoach("check", str(folder))
     assert noted.returncode == 0, noted.stderr
     assert f"run `hamcoach vectors {folder}`" in noted.stdout
-    shutil.copy(DEFAULT_DIR / "vectors.npz", folder / "vectors.npz")
+    # the file back, with one vector marked (a unit axis no sentence encodes to) to see it is kept
+    with np.load(DEFAULT_DIR / "vectors.npz") as shipped:
+        arrays = {name: shipped[name] for name in shipped.files}
+    marked = str(arrays["keys"][0])
+    arrays["vectors"][0] = np.eye(arrays["vectors"].shape[1], dtype=arrays["vectors"].dtype)[0]
+    np.savez_compressed(folder / "vectors.npz", **arrays)
     # a coach adds an example: check notes its missing vector, and `vectors` encodes it (only it: the
     # file's other vectors are kept, which is what makes the command quick after an edit)
     entries = folder / "entries" / "basics.yaml"
@@ -148,6 +154,9 @@ def test_check_notes_missing_vectors_and_the_vectors_command_stores_them(tmp_pat
     stored = hamcoach("vectors", str(folder))
     assert stored.returncode == 0, stored.stderr
     assert (folder / "vectors.npz").is_file() and "vectors" in stored.stdout
+    with np.load(folder / "vectors.npz") as written:
+        kept = dict(zip(written["keys"].tolist(), written["vectors"], strict=True))
+    assert kept[marked][0] == 1 and not kept[marked][1:].any(), "the file's own vector was encoded again"
     clean = hamcoach("check", str(folder))
     assert clean.returncode == 0 and "no stored vector" not in clean.stdout and "note:" not in clean.stdout
     # a coach deletes an example: every vector is still there, but the classifier was fitted with it
