@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import logging
 import threading
-import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -99,26 +98,40 @@ def webhook_options(config: Config) -> dict[str, Any]:
     }
 
 
-def warm_up(app: Application, settle: float = 0.3) -> threading.Thread:
+class WarmUp:
     """Once polling runs, build the answer index in a thread (start-up does not wait for it: the first
     questions do) and load matplotlib for /progress, then collect the start-up garbage and freeze what
     is left (the knowledge, the index, the spelling dictionary: about 90,000 objects) out of the
     garbage collector's sight. Its full
     collections walked all of them, 100-180 ms on the event loop each time, and showed up as the p99 of
-    replies (benchmarks/load.py). Only for a long-running bot: frozen objects are never freed."""
+    replies (benchmarks/load.py). Only for a long-running bot: frozen objects are never freed.
 
-    def work() -> None:
+    `finish()` waits for it before the process exits: a SIGTERM during the build left ONNX Runtime's
+    threads running into the interpreter's teardown, and the process died of SIGABRT ("terminate
+    called without an active exception") instead of exiting 0."""
+
+    def __init__(self, app: Application, settle: float = 0.3) -> None:
+        self.app, self.settle = app, settle
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._work, name="warm-up", daemon=True)
+        self.thread.start()
+
+    def finish(self, timeout: float = 30.0) -> None:
+        """Stop waiting for polling, and let a build that has begun end."""
+        self.stopping.set()
+        self.thread.join(timeout)
+
+    def _work(self) -> None:
+        app = self.app
         while app.updater is not None and not app.updater.running:
-            time.sleep(0.05)
-        time.sleep(settle)  # the first getUpdates goes out before onnx's import holds the GIL
+            if self.stopping.wait(0.05):
+                return  # stopped before polling began: nothing to warm
+        if self.stopping.wait(self.settle):  # the first getUpdates goes out before onnx's import
+            return
         app.bot_data["coach"].answers.ready()
         chart.warm()  # the first /progress would otherwise wait for matplotlib's import
         gc.collect()
         gc.freeze()
-
-    thread = threading.Thread(target=work, name="warm-up", daemon=True)
-    thread.start()
-    return thread
 
 
 def run(config: Config) -> int:
@@ -127,10 +140,13 @@ def run(config: Config) -> int:
         print("hamcoach: set TELEGRAM_BOT_TOKEN (from @BotFather) to run the bot", flush=True)
         return 2
     app = build_application(config)
-    warm_up(app)
+    warm = WarmUp(app)
     log.info("starting %r", config)
-    if config.webhook_url:
-        lifecycle.run_webhook(app, config, webhook_options(config))  # with /healthz; clean stop on SIGTERM
-    else:  # PTB stops cleanly on SIGINT/SIGTERM; the database closes in post_shutdown
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
+    try:
+        if config.webhook_url:
+            lifecycle.run_webhook(app, config, webhook_options(config))  # /healthz; clean stop on SIGTERM
+        else:  # PTB stops cleanly on SIGINT/SIGTERM; the database closes in post_shutdown
+            app.run_polling(allowed_updates=Update.ALL_TYPES)
+    finally:
+        warm.finish()
     return 0
