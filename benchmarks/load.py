@@ -83,7 +83,9 @@ def serve(kind: str) -> None:
         from bot.adapters.telegram import app as telegram_app
 
         app = telegram_app.build_application(config, rate_limiter=False)
-        if hasattr(telegram_app, "warm_up"):  # as `hamcoach run` does (--bot-root: older trees)
+        if hasattr(telegram_app, "WarmUp"):  # as `hamcoach run` does
+            telegram_app.WarmUp(app)
+        elif hasattr(telegram_app, "warm_up"):  # --bot-root: older trees
             telegram_app.warm_up(app)
     else:
         app = _echo_application(config.token, config.api_base_url or "")

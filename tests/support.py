@@ -109,7 +109,7 @@ async def running_bot(
     if clock is not None:
         kwargs["clock"] = clock
     app = build_application(config, **kwargs)
-    # `hamcoach run` builds the answer index once it polls (warm_up); a test starts with it built, so
+    # `hamcoach run` builds the answer index once it polls (WarmUp); a test starts with it built, so
     # the first reply is not held up by it inside the test's few seconds.
     await asyncio.to_thread(app.bot_data["coach"].answers.ready)
     async with app:
