@@ -25,7 +25,7 @@ NEGATIONS = frozenset(
     """
     no not nothing never without none nor neither zero nt dont doesnt didnt isnt wasnt arent werent
     havent hasnt hadnt wont cant cannot couldnt wouldnt shouldnt aint didn doesn isn wasn dint dnt dosnt
-    doesent didint havnt
+    doesent didint havnt nothings nothin
     """.split()
 )
 # Words that may stand between a negation and the phrase it covers.
