@@ -35,7 +35,7 @@ GAP = frozenset(
     feel felt feeling feels hear heard hearing see saw seen seeing notice noticed noticing spot spotted
     have has had having get got getting gotten been be is was are were am there theres think thought
     like anything went go goes did do does experienced experience experiencing show shows showed showing
-    or
+    or sound sounds noise noises
     """.split()
 )
 # Other complaints that may share a negated list with a warning sign ("no pain or swelling").
