@@ -78,8 +78,8 @@ class Answerer:
         The whole message's answer, if it is one of the two, comes first; if the whole message is
         confidently answered by a third entry, that one answer stands."""
         for first, second in halves(question):
-            a, a_score = self._confident(first)
-            b, b_score = self._confident(second) if a is not None else (None, 0.0)
+            a, a_score = self._confident(first, within=question)
+            b, b_score = self._confident(second, within=question) if a is not None else (None, 0.0)
             if a is None or b is None or a.id == b.id or flag in (a, b):
                 continue
             if whole is None or whole.id == a.id:
@@ -93,12 +93,13 @@ class Answerer:
         best, _ = self._confident(self.red_flags.without(question))
         return best if best is not None and best.id != flag.id else None
 
-    def _confident(self, question: str) -> tuple[Entry | None, float]:
-        """(the top entry if its score reaches the threshold, else None; the score)."""
-        ranked = self.ranker.rank(question)
+    def _confident(self, question: str, within: str | None = None) -> tuple[Entry | None, float]:
+        """(the top entry if its score reaches the threshold, else None; the score). `within`: the
+        message `question` is half of."""
+        ranked = self.ranker.rank(question, within)
         if not ranked:
             return None, 0.0
-        signals = self.ranker.signals(question)
+        signals = self.ranker.signals(question, within)
         if signals is None:  # lexical only: the coverage decides
             score = ranked[0][1]
             return (ranked[0][0] if score >= self.threshold else None), score

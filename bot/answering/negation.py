@@ -25,7 +25,7 @@ NEGATIONS = frozenset(
     """
     no not nothing never without none nor neither zero nt dont doesnt didnt isnt wasnt arent werent
     havent hasnt hadnt wont cant cannot couldnt wouldnt shouldnt aint didn doesn isn wasn dint dnt dosnt
-    doesent didint havnt
+    doesent didint havnt nothings nothin
     """.split()
 )
 # Words that may stand between a negation and the phrase it covers.
@@ -35,7 +35,7 @@ GAP = frozenset(
     feel felt feeling feels hear heard hearing see saw seen seeing notice noticed noticing spot spotted
     have has had having get got getting gotten been be is was are were am there theres think thought
     like anything went go goes did do does experienced experience experiencing show shows showed showing
-    or
+    or sound sounds noise noises
     """.split()
 )
 # Other complaints that may share a negated list with a warning sign ("no pain or swelling").

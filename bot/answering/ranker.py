@@ -53,11 +53,12 @@ class Ranker:
         # small: a ranking holds per-entry scores, and a question is rarely asked twice in a row
         self.ranking = functools.lru_cache(maxsize=512)(self._ranking_uncached)
 
-    def rank(self, question: str) -> list[tuple[Entry, float]]:
-        """Candidate entries with their score in [0, 1], best first."""
-        return self.ranking(question).ranked
+    def rank(self, question: str, within: str | None = None) -> list[tuple[Entry, float]]:
+        """Candidate entries with their score in [0, 1], best first. `within`: the message `question`
+        is a part of (its sentence vector is read from the whole message's encoder pass)."""
+        return self.ranking(question, within).ranked
 
-    def _ranking_uncached(self, question: str) -> Ranking:
+    def _ranking_uncached(self, question: str, within: str | None = None) -> Ranking:
         concepts = self.lexicon.concepts(question)
         if not concepts:  # only filler, emoji, ...: nothing to answer
             return Ranking([], {}, None, [])
@@ -66,7 +67,8 @@ class Ranker:
         if self.vectors is None:
             totals = lexical
         else:
-            closeness = self.vectors.closeness(self.lexicon.corrected(question))
+            whole = self.lexicon.corrected(within) if within is not None else None
+            closeness = self.vectors.closeness(self.lexicon.corrected(question), whole)
             totals = {
                 entry_id: (LEXICAL_WEIGHT * lexical.get(entry_id, 0.0) + cosine) / (LEXICAL_WEIGHT + 1)
                 + CLASSIFIER_WEIGHT * closeness.fitted[entry_id]
@@ -78,9 +80,9 @@ class Ranker:
         ranked = ranked[:CANDIDATES]
         return Ranking(concepts, lexical, closeness, [(self.kb.entries[i], score) for i, score in ranked])
 
-    def signals(self, question: str) -> Signals | None:
+    def signals(self, question: str, within: str | None = None) -> Signals | None:
         """What bot/answering/confidence.py weighs for the top entry (None without sentence vectors)."""
-        r = self.ranking(question)
+        r = self.ranking(question, within)
         if r.closeness is None or not r.ranked:
             return None
         top, blend = r.ranked[0][0].id, r.ranked[0][1]

@@ -236,8 +236,12 @@ class EntryVectors:
             if self.classifier.probabilities:
                 cache.store_classifier(self.fingerprint, self.classifier.weights)
 
-    def closeness(self, question: str) -> Closeness:
-        return self.scores(self.cache.encoder.encode([encoder_text(question)])[0])
+    def closeness(self, question: str, within: str | None = None) -> Closeness:
+        """`within`: the message `question` is a part of (a half of a two-part message), whose encoder
+        pass it is read from rather than encoded again (Encoder.part_vector)."""
+        text = encoder_text(question)
+        part = self.cache.encoder.part_vector(encoder_text(within), text) if within is not None else None
+        return self.scores(part if part is not None else self.cache.encoder.encode([text])[0])
 
     def scores(self, question_vector: np.ndarray) -> Closeness:
         sims = np.append(self.matrix @ question_vector, np.float32(-1.0))[self.grid]

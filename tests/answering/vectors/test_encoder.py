@@ -43,3 +43,20 @@ def test_vectors_match_the_float_model() -> None:
     assert texts == list(SENTENCES)
     cosines = (shared_encoder().encode(texts) * reference).sum(axis=1)
     assert cosines.min() >= PARITY, dict(zip(texts, cosines.round(4).tolist(), strict=True))
+
+
+def test_no_weight_can_saturate_a_16_bit_pair_sum() -> None:
+    """VPMADDUBSW (ONNX Runtime's uint8 x int8 kernel without AVX-512 VNNI) adds two products in 16 bits
+    with saturation: 255 x 63 x 2 fits, 255 x 127 x 2 does not. Every weight of the graph in -63..63 is
+    what makes the vectors the same on every CPU."""
+    from onnx import numpy_helper
+    from safetensors.numpy import load_file
+
+    from bot.answering.vectors.encoder import model_dir
+    from bot.answering.vectors.graph import encoder_graph
+
+    graph = encoder_graph(load_file(str(model_dir() / "model.safetensors"))).graph
+    weights = [numpy_helper.to_array(t) for t in graph.initializer if t.name.endswith(".wq")]
+    assert len(weights) == 6 * 6  # six linear layers in each of six transformer layers
+    assert max(int(np.abs(w.astype(np.int32)).max()) for w in weights) <= 63
+    assert 255 * 63 * 2 <= 32767
