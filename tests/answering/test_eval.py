@@ -1,5 +1,6 @@
 """The evaluation sets: top-1 accuracy and abstention on the held-out half of eval.yaml and on check.yaml,
-check2.yaml, check3.yaml and check4.yaml (nothing was tuned on them). Run with `-s` to see the figures."""
+check2.yaml, check3.yaml, check4.yaml and check5.yaml (nothing was tuned on them). Run with `-s` to see
+the figures."""
 
 from __future__ import annotations
 
@@ -11,20 +12,32 @@ from bot.answering.evaluation import Score, evaluate, load_cases, split
 from bot.answering.index import Index
 from bot.answering.vectors.semantic import encoder_text
 from bot.knowledge.base import load_knowledge
-from tests.data import CHECK2_FILE, CHECK3_FILE, CHECK4_FILE, CHECK_FILE, EVAL_FILE, HELD_OUT_FILES
+from tests.data import (
+    CHECK2_FILE,
+    CHECK3_FILE,
+    CHECK4_FILE,
+    CHECK5_FILE,
+    CHECK_FILE,
+    EVAL_FILE,
+    HELD_OUT_FILES,
+)
 
 # Floors: fixed numbers, (top-1 accuracy, off-topic abstention) per held-out set. They never move down:
 # a change that falls below one is not done, whatever else it improves; raise them as figures improve.
 # Each is the highest that pair ever had here (issue 14 restored check3's abstention floor, once lowered
 # from 0.95 to 0.94 to fit a figure). Figures: see CHANGELOG.md and `pytest -s` on this file.
-HELD_OUT_HALF_FLOORS = (0.92, 0.92)
+HELD_OUT_HALF_FLOORS = (0.93, 0.96)
 # check4 is the blind batch of 2026-12-02 (measured once before filing: 0.736 / 0.796 on all 219 messages),
 # its floors the figures of the 195 filed after the near copies of knowledge texts were taken out.
+# check5 is the blind batch of 2026-12-03 (measured once before filing: 0.958 / 0.967 on all 180), its
+# floors the figures of the 126 filed. Raised on 2026-12-03 to the figures of the encoder that gives the
+# same vectors on every CPU (before, they depended on the machine: check4 0.688 on an AVX-512 VNNI one).
 FLOORS = {
-    CHECK_FILE: (0.96, 0.94),
-    CHECK2_FILE: (0.97, 0.97),
-    CHECK3_FILE: (0.93, 0.95),
-    CHECK4_FILE: (0.71, 0.75),
+    CHECK_FILE: (0.96, 0.98),
+    CHECK2_FILE: (0.98, 1.00),
+    CHECK3_FILE: (0.93, 0.96),
+    CHECK4_FILE: (0.71, 0.81),
+    CHECK5_FILE: (0.94, 0.94),
 }
 
 

@@ -1,4 +1,4 @@
-"""The evaluation sets: eval.yaml (split into tuning and held-out halves) and four held-out files that
+"""The evaluation sets: eval.yaml (split into tuning and held-out halves) and five held-out files that
 are only ever measured. They live with the tests, outside the package: the bot never learns from them."""
 
 from pathlib import Path
@@ -8,4 +8,6 @@ CHECK_FILE = EVAL_FILE.with_name("check.yaml")  # a second held-out set, only ev
 CHECK2_FILE = EVAL_FILE.with_name("check2.yaml")  # a third, written after the 2026-11-24 changes
 CHECK3_FILE = EVAL_FILE.with_name("check3.yaml")  # a fourth and hardest: phrasing varied on purpose
 CHECK4_FILE = EVAL_FILE.with_name("check4.yaml")  # a fifth: issue 14's blind batch, labelled kinds
-HELD_OUT_FILES = (CHECK_FILE, CHECK2_FILE, CHECK3_FILE, CHECK4_FILE)  # besides the held-out half of eval.yaml
+CHECK5_FILE = EVAL_FILE.with_name("check5.yaml")  # a sixth: issue 14's second blind batch (2026-12-03)
+# besides the held-out half of eval.yaml
+HELD_OUT_FILES = (CHECK_FILE, CHECK2_FILE, CHECK3_FILE, CHECK4_FILE, CHECK5_FILE)
