@@ -1,5 +1,5 @@
-"""Where a message may ask two things: its clause boundaries ("?", a full stop, "and", "also", "plus",
-"too"), strongest first, each as the two halves either side of it.
+"""Where a message may ask two things: its clause boundaries ("?", a full stop, "+", "&", "and", "also",
+"plus", "too"), strongest first, each as the two halves either side of it.
 
 People ask two things at once between sets ("where do nordics go in my session and how many sets the
 first week"); the whole message's vector sits between both answers and the ranking picks one. The
@@ -15,9 +15,10 @@ MAX_SPLITS = 3  # candidate boundaries tried per message: each costs two ranking
 MIN_WORDS = 3  # a half shorter than this is a phrase of one question, not a question of its own
 MAX_CHARS = 400  # a longer message is a story, not two quick questions: answered whole
 
-# strongest first: a sentence end, then a clause joined by a word
+# strongest first: a sentence end (or a "+" or "&" between spaces: "first session tips + how long will i
+# be sore"), then a clause joined by a word
 _BOUNDARIES = (
-    re.compile(r"[?!.;]+\s+(?=\S)"),
+    re.compile(r"[?!.;]+\s+(?=\S)|\s+[+&]\s+"),
     re.compile(r",?\s+\b(?:and\s+also|also|plus|too)\b[,]?\s+", re.IGNORECASE),
     re.compile(r",?\s+\band\b\s+", re.IGNORECASE),
 )

@@ -74,6 +74,11 @@ def test_halves_split_at_clause_boundaries_strongest_first() -> None:
     assert halves("my knees hurt on the floor and my calves cramp too") == [
         ("my knees hurt on the floor", "my calves cramp")
     ]
+    assert halves("first session tips + how long will i be sore") == [
+        ("first session tips", "how long will i be sore")
+    ]
+    assert halves("glute bridges & nordics") == []  # "&" inside a phrase: a half too short
+    assert halves("2+2 sets") == []  # "+" without spaces joins, it does not divide
     assert halves("hips and glutes") == []  # halves of one word are phrases, not questions
     assert halves("x " * 300 + "and how many sets") == []  # a story, not two quick questions
     many = " and ".join(["how many sets do i do"] * 8)
@@ -81,7 +86,7 @@ def test_halves_split_at_clause_boundaries_strongest_first() -> None:
 
 
 FRAGMENTS = [t for t, _, _ in TWO_QUESTIONS] + [t for t, _ in ONE_QUESTION] + ["nothing popped", "sharp pain"]
-JOINERS = [" and ", "? ", ", also ", " too ", " plus ", ". ", " and also "]
+JOINERS = [" and ", "? ", ", also ", " too ", " plus ", ". ", " and also ", " + ", " & "]
 
 
 @settings(max_examples=200, deadline=None)
