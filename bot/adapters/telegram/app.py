@@ -38,10 +38,6 @@ def file_url(base_url: str) -> str:
     return parts._replace(path=f"{head}/file{bot}{tail}" if bot else f"{parts.path}/file").geturl()
 
 
-CONNECTIONS = 16  # to the Bot API, for replies (broadcasts and getUpdates have their own)
-POOL_TIMEOUT_S = 5.0  # how long a reply may wait for a free connection
-
-
 def build_application(
     config: Config,
     *,
@@ -55,11 +51,6 @@ def build_application(
     if config.api_base_url:
         builder = builder.base_url(config.api_base_url)
         builder = builder.base_file_url(base_file_url or file_url(config.api_base_url))
-    # PTB's default pool of 256 connections made each request scan every connection it had opened
-    # (about 34 in a 20-user burst): 13% of the bot's CPU went to httpcore assigning requests
-    # (benchmarks/load.py --profile). Telegram takes about 30 messages a second, so 16 connections
-    # are plenty; a send that waits longer than the pool timeout is retried like any network error.
-    builder = builder.connection_pool_size(CONNECTIONS).pool_timeout(POOL_TIMEOUT_S)
     if rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
     if concurrent_updates:  # chats in parallel, each chat's updates in order (benchmarks/session.py)
