@@ -155,14 +155,14 @@ def sweep(data: list[Example], probs: list[float | None], red_flag_entry: str) -
     """Print top-1 and abstention per threshold; return 0.5 unless another is better by more than the
     noise (one standard error of the sum at 0.5)."""
     print(f"{'threshold':>10}{'top-1':>8}{'abstain':>9}{'sum':>7}")
-    sums = {}
-    noise = rates(data, probs, red_flag_entry, DEFAULT_THRESHOLD)[3]
+    sums, errors = {}, {}
     for threshold in THRESHOLDS:
-        top1, abstention, _, _ = rates(data, probs, red_flag_entry, threshold)
+        top1, abstention, _, errors[threshold] = rates(data, probs, red_flag_entry, threshold)
         sums[threshold] = top1 + abstention
         mark = "  <- current" if abs(threshold - confidence.ANSWER_AT) < 1e-9 else ""
         print(f"{threshold:>10.2f}{top1:>8.3f}{abstention:>9.3f}{sums[threshold]:>7.3f}{mark}")
     best = max(sums, key=lambda t: sums[t])
+    noise = errors[DEFAULT_THRESHOLD]  # DEFAULT_THRESHOLD is one of THRESHOLDS
     print(f"standard error of the sum at {DEFAULT_THRESHOLD}: {noise:.4f}")
     return best if sums[best] > sums[DEFAULT_THRESHOLD] + noise else DEFAULT_THRESHOLD
 
