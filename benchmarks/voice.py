@@ -1,6 +1,6 @@
 """Voice notes: which recogniser hears our users best, how fast, in how much memory.
 
-    .venv/bin/python benchmarks/voice.py [--voices espeak-ng,hibari] [--keep DIR] [--batch blind]
+    .venv/bin/python benchmarks/voice.py [--voices espeak-ng,hibari] [--keep DIR] [--batch blind|blind2]
 
 Needs `apt install espeak-ng flite sox` and hibari-tts (pyproject's test extra). It makes its own clips,
 in five synthetic voices (espeak-ng US and British, flite's slt and awb, hibari's "heart", the voice
@@ -19,7 +19,9 @@ a soreness score 0-10) by voice and by noise; question keywords kept on open que
 the real-time factor (seconds of work per second of audio, one note at a time, 2 threads) and peak
 memory (each recogniser runs in its own process). Synthetic voices are not people: we also measure on
 clips we never see. `--batch blind` uses a second batch of phrases and questions in four other voices
-(espeak-ng Scottish and Caribbean, flite rms and kal16), written after the tuning.
+(espeak-ng Scottish and Caribbean, flite rms and kal16), written after the tuning; `--batch blind2`
+a third, written blind on 2026-12-04, in espeak-ng New York, Lancaster (female) and West Midlands and
+flite kal.
 """
 
 from __future__ import annotations
@@ -165,7 +167,92 @@ BLIND_VOICES: dict[str, Callable[[str], tuple[np.ndarray, int]]] = {
     "flite-rms": lambda text: flite(text, "rms"),
     "flite-kal16": lambda text: flite(text, "kal16"),
 }
-BATCHES = {"dev": (COMMANDS, QUESTIONS), "blind": (BLIND_COMMANDS, BLIND_QUESTIONS)}
+
+# A third batch, written on 2026-12-04 by a helper who saw nothing of the project (its code, knowledge,
+# tests or the batches above), in four voices none of the batches above uses; measured once before it was
+# committed (issue 12's note of that day has the figure).
+BLIND2_COMMANDS: list[tuple[str, str]] = [
+    ("safety", "No, I'm fine"),
+    ("safety", "Yes, I have an injury"),
+    ("safety", "nope"),
+    ("timing", "Yes, legs are warm"),
+    ("timing", "No, I'm cold"),
+    ("timing", "yeah"),
+    ("setup", "I'm set up"),
+    ("setup", "carry on"),
+    ("setup", "ready"),
+    ("posture", "Got it"),
+    ("posture", "continue"),
+    ("first-rep", "Ready"),
+    ("first-rep", "Back"),
+    ("first-rep", "go"),
+    ("plan", "Start my sets"),
+    ("plan", "next"),
+    ("set", "seven"),
+    ("set", "twelve reps"),
+    ("set", "i did nineteen reps"),
+    ("set", "zero"),
+    ("set", "twenty one reps"),
+    ("set", "i did three reps"),
+    ("set", "thirty"),
+    ("set", "i did twenty six reps"),
+    ("set", "eleven reps"),
+    ("set", "skip rest"),
+    ("set", "done"),
+    ("set", "Sharp pain"),
+    ("rest", "skip"),
+    ("rest", "ready"),
+    ("rest", "next"),
+    ("rest", "pause"),
+    ("cramp", "It's gone, carry on"),
+    ("cramp", "Stop for today"),
+    ("cramp", "carry on"),
+    ("cramp", "ok"),
+    ("soreness", "two"),
+    ("soreness", "five"),
+    ("soreness", "eight"),
+    ("soreness", "ten"),
+]
+BLIND2_QUESTIONS: list[tuple[str, list[str]]] = [
+    ("is it normal to be this sore two days after nordics", ["sore", "nordics/nordic"]),
+    ("my hamstring keeps cramping at the bottom what should i do", ["hamstring/hamstrings", "cramping"]),
+    ("do i need knee pads for these", ["knee pads"]),
+    ("my knees feel sore on the floor can i put a cushion under them", ["knees", "cushion"]),
+    ("how slow should i be lowering myself down", ["slow", "lowering"]),
+    ("how many times a week should i do nordics", ["week", "nordics/nordic"]),
+    ("how do i make these harder once they get easy", ["harder", "easy"]),
+    ("whats a good warm up before nordic curls", ["warm up"]),
+    ("what can i hook my feet under at home", ["feet", "home"]),
+    ("is it okay to use a sofa to anchor my ankles", ["sofa", "anchor"]),
+    ("can my training partner just kneel on my ankles", ["partner", "ankles"]),
+    ("should my hips stay straight the whole way down", ["hips", "straight"]),
+    ("do nordics actually prevent hamstring injuries", ["prevent", "injuries/injury"]),
+    ("is there real evidence these reduce hamstring strains", ["evidence", "strains/strain"]),
+    ("what kind of pain means i should stop", ["pain", "stop"]),
+    ("i felt a sharp twinge behind my knee is that bad", ["twinge", "knee"]),
+    ("is two minutes rest enough between sets", ["two minutes", "rest"]),
+    ("which muscles am i actually training with this exercise", ["muscles"]),
+    ("are nordics good for a complete beginner", ["beginner"]),
+    ("am i too old to start doing nordic curls at fifty", ["old", "fifty/50"]),
+    ("will these help me run faster", ["run/running", "faster"]),
+    ("should i do nordics before or after sprint training", ["sprint/sprinting", "before", "after"]),
+    (
+        "can i still do nordics if my hamstrings are still sore from yesterday",
+        ["hamstrings/hamstring", "sore"],
+    ),
+]
+BLIND2_VOICES: dict[str, Callable[[str], tuple[np.ndarray, int]]] = {
+    "espeak-ng-nyc": lambda text: espeak(text, "en-us-nyc", 155),
+    "espeak-ng-lancaster-f": lambda text: espeak(text, "en-gb-x-gbclan+f2", 145),
+    "espeak-ng-west-midlands": lambda text: espeak(text, "en-gb-x-gbcwmd", 150),
+    "flite-kal": lambda text: flite(text, "kal"),
+}
+BATCHES = {
+    "dev": (COMMANDS, QUESTIONS),
+    "blind": (BLIND_COMMANDS, BLIND_QUESTIONS),
+    "blind2": (BLIND2_COMMANDS, BLIND2_QUESTIONS),
+}
+BATCH_VOICES = {"blind": BLIND_VOICES, "blind2": BLIND2_VOICES}
 
 
 @dataclass(frozen=True)
@@ -403,7 +490,10 @@ def main() -> None:
     )
     parser.add_argument("--backends", default=",".join(BACKENDS))
     parser.add_argument(
-        "--batch", choices=list(BATCHES), default="dev", help="blind: other phrases, questions and voices"
+        "--batch",
+        choices=list(BATCHES),
+        default="dev",
+        help="blind, blind2: other phrases, questions and voices",
     )
     parser.add_argument("--keep", type=Path, help="make the clips here (or reuse them if already there)")
     parser.add_argument("--misses", action="store_true", help="list what each backend got wrong")
@@ -420,8 +510,8 @@ def main() -> None:
     if (folder / "clips.json").exists():
         clips = [Clip(**c) for c in json.loads((folder / "clips.json").read_text())]
     else:
-        voices = args.voices.split(",") if args.batch == "dev" else list(BLIND_VOICES)
-        VOICES.update(BLIND_VOICES)
+        voices = args.voices.split(",") if args.batch == "dev" else list(BATCH_VOICES[args.batch])
+        VOICES.update(BATCH_VOICES.get(args.batch, {}))
         clips = make_clips(folder, voices, args.batch)
         (folder / "clips.json").write_text(json.dumps([asdict(c) for c in clips]))
     results: dict[str, list[dict[str, str]]] = {}

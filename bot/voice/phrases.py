@@ -49,6 +49,11 @@ def exact(text: str, expected: Sequence[str]) -> str:
     return next((phrase for phrase in expected if said and plain(phrase) == said), "")
 
 
+def similarity(a: str, b: str) -> float:
+    """How alike two plain texts are, letter by letter, 0-100."""
+    return float(fuzz.ratio(a, b))
+
+
 def closest(text: str, expected: Sequence[str], floor: float = FUZZY_FLOOR) -> str:
     """The expected phrase the transcript says, word for word or nearly ("it's gone carry on",
     "no im fine"), or "" when none is close; never a pick when nothing is expected."""

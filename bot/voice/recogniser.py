@@ -38,12 +38,14 @@ class Backend(Protocol):
 
 
 class WhisperBackend:
-    """Whisper with a prompt of the knowledge's own words, so "DOMS" and "nordics" are spelled ours."""
+    """Whisper with a prompt of the knowledge's own words, so "DOMS" and "nordics" are spelled ours, and
+    the words of what people say to this bot (`sentences`) favoured in open transcripts."""
 
-    def __init__(self, prompt: str) -> None:
+    def __init__(self, prompt: str, sentences: Sequence[str] = ()) -> None:
+        from bot.core.textnorm import words
         from bot.voice.whisper import Whisper
 
-        self.whisper = Whisper(prompt)
+        self.whisper = Whisper(prompt, vocabulary={word for text in sentences for word in words(text)})
 
     def transcribe(self, samples: np.ndarray, expected: Sequence[str] = ()) -> tuple[str, str]:
         scored = self.whisper.transcribe(samples, expected)
@@ -67,7 +69,7 @@ def build(spec: Spec) -> tuple[Recognise, str]:
         from bot.voice.whisper import ModelMismatch
 
         try:
-            return WhisperBackend(spec.prompt).transcribe, "whisper"
+            return WhisperBackend(spec.prompt, spec.sentences).transcribe, "whisper"
         except ModelMismatch as exc:
             if not spec.fallback:
                 raise
