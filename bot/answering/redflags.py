@@ -17,12 +17,16 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from bot.answering.negation import negation_of, tokenize
+from bot.answering.negation import BOUNDARIES, NEGATIONS, negation_of, tokenize
 from bot.answering.spelling import FlagSpeller
 from bot.core.textnorm import words
 from bot.knowledge.base import KnowledgeBase
 
 RED_FLAG_LEAD = 0.1  # how far the safety entry chosen by meaning alone must lead the next entry
+GAP_MARK = "..."  # in a phrase, "lost ... strength": up to GAP_WORDS words may stand there
+GAP = "\u2026"  # how a gap is kept in a phrase's word tuple
+GAP_WORDS = 3
+GAP_BREAKS = BOUNDARIES - {"so"}  # a new clause ends a gap; "lost so much strength" does not
 
 Span = tuple[int, int]  # word positions [start, end)
 
@@ -42,28 +46,68 @@ class Scan:
         return " ".join(w for k, w in enumerate(self.words) if k not in taken)
 
 
+def phrase_words(phrase: str) -> tuple[str, ...]:
+    """A phrase's words, with GAP where it says GAP_MARK ("lost ... strength")."""
+    parts = [tuple(words(part)) for part in phrase.split(GAP_MARK)]
+    out: list[str] = []
+    for n, part in enumerate(parts):
+        out += [GAP, *part] if n and part and out else part
+    return tuple(out)
+
+
+def match(seen: list[str], breaks: tuple[str, ...], start: int, phrase: tuple[str, ...]) -> int | None:
+    """Where the phrase ends if it starts at `start`, else None. A gap takes the fewest words that let
+    the rest match, at most GAP_WORDS, none of them a negation ("lost no strength") or a word that starts
+    a clause, and no punctuation in it: "lost my keys, strength ..." and "lost my motivation and strength
+    gains stalled" are two thoughts."""
+    at = start
+    for n, word in enumerate(phrase):
+        if word == GAP:
+            found = skip_to(seen, breaks, at, phrase[n + 1])
+            if found is None:
+                return None
+            at = found
+        elif at >= len(seen) or seen[at] != word:
+            return None
+        else:
+            at += 1
+    return at
+
+
+def skip_to(seen: list[str], breaks: tuple[str, ...], at: int, target: str) -> int | None:
+    """The position of `target` at most GAP_WORDS words on from `at`, through a gap as match() allows."""
+    for k in range(at, min(at + GAP_WORDS + 1, len(seen))):
+        if breaks[k]:
+            return None
+        if seen[k] == target:
+            return k
+        if seen[k] in NEGATIONS or seen[k] in GAP_BREAKS:
+            return None
+    return None
+
+
 class RedFlagDetector:
     """Finds the knowledge's red-flag phrases in a message, on word boundaries, typos included."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.entry = kb.red_flags.entry  # the safety entry's id
         self.reassured = kb.red_flags.reassured  # the entry for a message that only rules flags out
-        flags = {tuple(words(p)) for p in kb.red_flags.phrases} - {()}
-        calm = {tuple(words(p)) for p in kb.red_flags.reassurances} - {()} - flags
+        flags = {phrase_words(p) for p in kb.red_flags.phrases} - {()}
+        calm = {phrase_words(p) for p in kb.red_flags.reassurances} - {()} - flags
         self._by_first: dict[str, list[tuple[tuple[str, ...], bool]]] = {}
         for phrase, is_flag in sorted([(p, True) for p in flags] + [(p, False) for p in calm]):
             self._by_first.setdefault(phrase[0], []).append((phrase, is_flag))
-        self.speller = FlagSpeller({w for p in flags for w in p})
+        self.speller = FlagSpeller({w for p in flags for w in p if w != GAP})
         self.scan = functools.lru_cache(maxsize=1024)(self._scan_uncached)
 
     def _scan_uncached(self, question: str) -> Scan:
         tokens = tokenize(question)
         seen = [self.speller.correct(w) or w for w in tokens.words]
         found = [
-            (i, i + len(p), is_flag)
+            (i, end, is_flag)
             for i, w in enumerate(seen)
             for p, is_flag in self._by_first.get(w, ())
-            if tuple(seen[i : i + len(p)]) == p
+            if (end := match(seen, tokens.breaks, i, p)) is not None
         ]
         at = {k for start, end, _ in found for k in range(start, end)}
         flagged: list[Span] = []

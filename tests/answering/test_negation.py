@@ -18,7 +18,7 @@ KB = load_knowledge()
 INDEX = Index(KB)
 DETECTOR = INDEX.red_flags
 # "can't walk" carries its own negation: "no can't walk" is no English to rule it out
-FLAGS = sorted(p for p in KB.red_flags.phrases if not set(words(p)) & NEGATIONS)
+FLAGS = sorted(p.replace(" ... ", " ") for p in KB.red_flags.phrases if not set(words(p)) & NEGATIONS)
 
 # the reassuring messages (5 of 10 such messages led with "stop and see a clinician")
 REASSURING = [

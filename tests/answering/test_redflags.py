@@ -124,3 +124,24 @@ def test_ask_json_red_flag_agrees_with_its_answer(tmp_path: Path) -> None:
     assert [r["red_flag"] for r in rows] == [False, True, True, False]
     for row in rows:
         assert row["answer"].startswith(KB.texts["safety_intro"]) == row["red_flag"]
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("lost like half the strength in one leg since my last session", True),
+        ("i've lost so much strength in my left leg", True),
+        ("losing a lot of strength in that hamstring", True),
+        ("lost strength after the pop", True),
+        ("i lost no strength at all, just sore", False),  # the gap holds a negation
+        ("lost my keys, strength work is hard without a partner", False),  # punctuation ends it
+        ("lost my motivation and strength gains stalled", False),  # a new clause ends it
+        ("lost my place in the plan, how much strength will i gain", False),  # too far apart
+        ("will i lose strength if i skip a week", False),  # "lose" is not in the phrases
+    ],
+)
+def test_a_gap_in_a_phrase_takes_a_few_words_of_one_clause(text: str, flagged: bool) -> None:
+    """safety.yaml's "lost ... strength" stands for up to three words between, in one clause."""
+    assert INDEX.red_flags.mentioned(text) is flagged
+    if flagged:
+        assert INDEX.answer(text).red_flag
