@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.answering.index import Index
 from bot.answering.redflags import RedFlagDetector
@@ -145,3 +147,23 @@ def test_a_gap_in_a_phrase_takes_a_few_words_of_one_clause(text: str, flagged: b
     assert INDEX.red_flags.mentioned(text) is flagged
     if flagged:
         assert INDEX.answer(text).red_flag
+
+
+FILLERS = ["like", "half", "the", "most", "of", "my", "a", "lot", "some", "so", "much", "all", "that"]
+
+
+@given(
+    st.lists(st.sampled_from(FILLERS), max_size=3),
+    st.sampled_from(["lost", "losing"]),
+    st.sampled_from(["", " in my leg", " since monday"]),
+)
+@settings(max_examples=60, deadline=None)
+def test_up_to_three_words_of_a_clause_keep_a_gapped_flag_and_a_negation_or_comma_does_not(
+    gap: list[str], verb: str, tail: str
+) -> None:
+    text = " ".join([verb, *gap, "strength"]) + tail
+    assert INDEX.red_flags.mentioned(text), text
+    for breaker in ("no", "never", ",", "and"):
+        broken = " ".join([verb, *gap[:2], breaker, "strength"]) + tail
+        assert not INDEX.red_flags.mentioned(broken.replace(" ,", ",")), broken
+    assert not INDEX.red_flags.mentioned(" ".join([verb, "a", "b", "c", "d", "strength"]))
