@@ -55,23 +55,26 @@ def phrase_words(phrase: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def match(seen: list[str], breaks: tuple[str, ...], start: int, phrase: tuple[str, ...]) -> int | None:
-    """Where the phrase ends if it starts at `start`, else None. A gap takes the fewest words that let
-    the rest match, at most GAP_WORDS, none of them a negation ("lost no strength") or a word that starts
-    a clause, and no punctuation in it: "lost my keys, strength ..." and "lost my motivation and strength
-    gains stalled" are two thoughts."""
-    at = start
+def match(
+    seen: list[str], breaks: tuple[str, ...], start: int, phrase: tuple[str, ...]
+) -> tuple[int, bool] | None:
+    """(where the phrase ends, whether a gap of it held a negation) if it starts at `start`, else None.
+    A gap takes the fewest words that let the rest match, at most GAP_WORDS, in one clause: no word that
+    starts a clause and no punctuation ("lost my keys, strength ..." and "lost my motivation and
+    strength gains stalled" are two thoughts). A negation in it denies the phrase: "lost no strength"."""
+    at, denied = start, False
     for n, word in enumerate(phrase):
         if word == GAP:
             found = skip_to(seen, breaks, at, phrase[n + 1])
             if found is None:
                 return None
             at = found
+            denied = denied or any(w in NEGATIONS for w in seen[start:at])
         elif at >= len(seen) or seen[at] != word:
             return None
         else:
             at += 1
-    return at
+    return at, denied
 
 
 def skip_to(seen: list[str], breaks: tuple[str, ...], at: int, target: str) -> int | None:
@@ -81,7 +84,7 @@ def skip_to(seen: list[str], breaks: tuple[str, ...], at: int, target: str) -> i
             return None
         if seen[k] == target:
             return k
-        if seen[k] in NEGATIONS or seen[k] in GAP_BREAKS:
+        if seen[k] in GAP_BREAKS:
             return None
     return None
 
@@ -104,16 +107,16 @@ class RedFlagDetector:
         tokens = tokenize(question)
         seen = [self.speller.correct(w) or w for w in tokens.words]
         found = [
-            (i, end, is_flag)
+            (i, *ends, is_flag)
             for i, w in enumerate(seen)
             for p, is_flag in self._by_first.get(w, ())
-            if (end := match(seen, tokens.breaks, i, p)) is not None
+            if (ends := match(seen, tokens.breaks, i, p)) is not None
         ]
-        at = {k for start, end, _ in found for k in range(start, end)}
+        at = {k for start, end, _, _ in found for k in range(start, end)}
         flagged: list[Span] = []
         ruled_out: list[Span] = []
-        for start, end, is_flag in found:
-            negation = negation_of(tokens, start, end, at)
+        for start, end, denied, is_flag in found:
+            negation = start if denied else negation_of(tokens, start, end, at)
             span = (start if negation is None else negation, end)
             (flagged if is_flag == (negation is None) else ruled_out).append(span)
         return Scan(tokens.words, tuple(flagged), tuple(ruled_out))

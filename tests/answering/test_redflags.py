@@ -135,7 +135,7 @@ def test_ask_json_red_flag_agrees_with_its_answer(tmp_path: Path) -> None:
         ("i've lost so much strength in my left leg", True),
         ("losing a lot of strength in that hamstring", True),
         ("lost strength after the pop", True),
-        ("i lost no strength at all, just sore", False),  # the gap holds a negation
+        ("i lost no strength at all, just sore", False),  # the gap holds a negation: ruled out
         ("lost my keys, strength work is hard without a partner", False),  # punctuation ends it
         ("lost my motivation and strength gains stalled", False),  # a new clause ends it
         ("lost my place in the plan, how much strength will i gain", False),  # too far apart
@@ -147,6 +147,15 @@ def test_a_gap_in_a_phrase_takes_a_few_words_of_one_clause(text: str, flagged: b
     assert INDEX.red_flags.mentioned(text) is flagged
     if flagged:
         assert INDEX.answer(text).red_flag
+
+
+def test_a_negation_inside_a_gap_rules_the_flag_out() -> None:
+    """ "lost no strength" denies the warning sign like "no loss of strength": the rest is answered, with
+    the line on the warning signs, and the reply does not lead with the safety answer."""
+    text = "i lost no strength at all, just sore, how long does it last"
+    assert INDEX.red_flags.ruled_out(text) and not INDEX.red_flags.mentioned(text)
+    answer = INDEX.answer(text)
+    assert not answer.red_flag and answer.reassured
 
 
 FILLERS = ["like", "half", "the", "most", "of", "my", "a", "lot", "some", "so", "much", "all", "that"]
