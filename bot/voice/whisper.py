@@ -47,8 +47,8 @@ SURFACE = {"ok": "okay"}  # how Whisper writes a reply word
 # OOV_COST nats per word that people never say to this bot (no knowledge text, example or button has it):
 # "How slowly should I lure myself?" loses to "... lower myself?", "Minies hurt" to "My knees hurt".
 # Only words the audio made nearly as likely can win, so a word we lack is still written when it was
-# clearly said. On benchmarks/voice.py's dev clips: question keywords 108-109 -> 113 of 130, open and
-# mid-set alike (tuned there, at 1.0-3.0 alike; 1.5 kept).
+# clearly said. On benchmarks/voice.py's dev clips: question keywords 108-109 -> 112-113 of 130, open
+# and mid-set alike (tuned there: 1.0, 2.0 and 3.0 did the same; 1.5 kept).
 NBEST = 5
 OOV_COST = 1.5
 
@@ -183,7 +183,7 @@ class Whisper:
         is answered), the likeliest of the NBEST once each word we never hear costs OOV_COST."""
         import ctranslate2
 
-        prompted = start is None or start == self.start
+        prompted = start is None
         start = start or self.start
         limit = len(start) + 12 + int(8 * samples / SAMPLE_RATE)
         nbest = NBEST if prompted and self.vocabulary else 1
@@ -246,7 +246,7 @@ class Whisper:
     def shortlist(
         self, memory: np.ndarray, options: dict[tuple[int, ...], str], heard: Sequence[str]
     ) -> list[tuple[int, ...]]:
-        """At most SHORTLIST candidates, scoring costs about 2 ms each and a step that takes reps 0-30
+        """At most SHORTLIST candidates: scoring costs about 2 ms each, and a step that takes reps 0-30
         expects two hundred. Half by how likely their first token is, half by how near their words are
         to the transcripts, taken in turn: by the first token alone, the 31 "i did N reps" (first token
         " I") filled the list, and "five" heard as "File." was never scored."""
