@@ -68,8 +68,8 @@ def match(
             found = skip_to(seen, breaks, at, phrase[n + 1])
             if found is None:
                 return None
+            denied = denied or any(w in NEGATIONS for w in seen[at:found])
             at = found
-            denied = denied or any(w in NEGATIONS for w in seen[start:at])
         elif at >= len(seen) or seen[at] != word:
             return None
         else:

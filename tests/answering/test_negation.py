@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from bot.answering.index import Index
 from bot.answering.negation import NEGATIONS, tokenize
+from bot.answering.redflags import GAP_MARK
 from bot.answering.views import answer_replies
 from bot.core.textnorm import words
 from bot.knowledge.base import load_knowledge
@@ -18,7 +19,7 @@ KB = load_knowledge()
 INDEX = Index(KB)
 DETECTOR = INDEX.red_flags
 # "can't walk" carries its own negation: "no can't walk" is no English to rule it out
-FLAGS = sorted(p.replace(" ... ", " ") for p in KB.red_flags.phrases if not set(words(p)) & NEGATIONS)
+FLAGS = sorted(p.replace(f" {GAP_MARK} ", " ") for p in KB.red_flags.phrases if not set(words(p)) & NEGATIONS)
 
 # the reassuring messages (5 of 10 such messages led with "stop and see a clinician")
 REASSURING = [
