@@ -16,7 +16,7 @@ import sqlite_utils
 from rapidfuzz import fuzz, process
 
 from bot.answering import english
-from bot.answering.spelling import FlagSpeller
+from bot.answering.spelling import speller_for
 from bot.core.textnorm import MAX_TOKENS, is_filler, words
 from bot.knowledge.base import KnowledgeBase
 
@@ -62,7 +62,7 @@ class LexicalIndex:
         self._vocab = frozenset(vocab)
         self._fuzzy_vocab = sorted(w for w in vocab if len(w) >= 4 and not is_filler(w))
         self._fuzzy_vocab_set = frozenset(self._fuzzy_vocab)
-        self._flags = FlagSpeller({w for p in kb.red_flags.phrases for w in words(p)})
+        self._flags = speller_for(kb.red_flags.phrases)
         self.scores = functools.lru_cache(maxsize=8192)(self._scores_uncached)
         self._correct = functools.lru_cache(maxsize=4096)(self._correct_uncached)
         english.load()

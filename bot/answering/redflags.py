@@ -18,7 +18,7 @@ import functools
 from dataclasses import dataclass
 
 from bot.answering.negation import BOUNDARIES, NEGATIONS, negation_of, tokenize
-from bot.answering.spelling import FlagSpeller
+from bot.answering.spelling import speller_for
 from bot.core.textnorm import words
 from bot.knowledge.base import KnowledgeBase
 
@@ -100,7 +100,7 @@ class RedFlagDetector:
         self._by_first: dict[str, list[tuple[tuple[str, ...], bool]]] = {}
         for phrase, is_flag in sorted([(p, True) for p in flags] + [(p, False) for p in calm]):
             self._by_first.setdefault(phrase[0], []).append((phrase, is_flag))
-        self.speller = FlagSpeller({w for p in flags for w in p if w != GAP})
+        self.speller = speller_for(kb.red_flags.phrases)
         self.scan = functools.lru_cache(maxsize=1024)(self._scan_uncached)
 
     def _scan_uncached(self, question: str) -> Scan:

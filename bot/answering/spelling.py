@@ -14,10 +14,17 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.answering import english
-from bot.core.textnorm import is_filler
+from bot.core.textnorm import is_filler, words
 
 MIN_TARGET = 4  # shorter flag words ("pop", "pee") are one edit from too many others
 MIN_TYPO = 3
+
+
+@functools.cache
+def speller_for(phrases: tuple[str, ...]) -> FlagSpeller:
+    """One speller per set of safety.yaml phrases (its words; a gap's "..." is not a word), shared by
+    the red-flag detector and the lexical index, which must agree on what a typo stands for."""
+    return FlagSpeller({w for p in phrases for w in words(p)})
 
 
 class FlagSpeller:
