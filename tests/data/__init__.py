@@ -9,5 +9,6 @@ CHECK2_FILE = EVAL_FILE.with_name("check2.yaml")  # a third, written after the 2
 CHECK3_FILE = EVAL_FILE.with_name("check3.yaml")  # a fourth and hardest: phrasing varied on purpose
 CHECK4_FILE = EVAL_FILE.with_name("check4.yaml")  # a fifth: issue 14's blind batch, labelled kinds
 CHECK5_FILE = EVAL_FILE.with_name("check5.yaml")  # a sixth: issue 14's second blind batch (2026-12-03)
+CHECK6_FILE = EVAL_FILE.with_name("check6.yaml")  # a seventh: the blind batch of 2026-12-04 (its header)
 # besides the held-out half of eval.yaml
-HELD_OUT_FILES = (CHECK_FILE, CHECK2_FILE, CHECK3_FILE, CHECK4_FILE, CHECK5_FILE)
+HELD_OUT_FILES = (CHECK_FILE, CHECK2_FILE, CHECK3_FILE, CHECK4_FILE, CHECK5_FILE, CHECK6_FILE)
