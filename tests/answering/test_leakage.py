@@ -23,7 +23,7 @@ TESTS = Path(__file__).resolve().parent.parent
 
 
 def held_out_questions() -> list[str]:
-    """The held-out half of eval.yaml and every question of check.yaml, check2.yaml and check3.yaml."""
+    """The held-out half of eval.yaml and every question of the held-out files (tests/data)."""
     _, held = split(load_cases(EVAL_FILE))
     cases = [*held, *(c for path in HELD_OUT_FILES for c in load_cases(path))]
     return list(dict.fromkeys(encoder_text(c.question) for c in cases))

@@ -1,4 +1,4 @@
-"""The evaluation sets: eval.yaml (split into tuning and held-out halves) and five held-out files that
+"""The evaluation sets: eval.yaml (split into tuning and held-out halves) and six held-out files that
 are only ever measured. They live with the tests, outside the package: the bot never learns from them."""
 
 from pathlib import Path
