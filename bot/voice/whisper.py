@@ -120,6 +120,13 @@ def spelled_bonus(alike: float) -> float:
     return SPELLED_BONUS * max(0.0, alike - SPELLED_FLOOR) / (100 - SPELLED_FLOOR)
 
 
+def likeness(options: dict[tuple[int, ...], str], heard: Sequence[str]) -> dict[tuple[int, ...], float]:
+    """Per reply, how alike its words are spelled to the nearest of the transcripts (0-100): what the
+    shortlist ranks by and what widens a reply's margin."""
+    said = [plain(text) for text in heard if text]
+    return {c: max((similarity(plain(p), h) for h in said), default=0.0) for c, p in options.items()}
+
+
 def margin(said: int, reply: int) -> float:
     """How far a reply of `reply` words may trail a free transcript of `said` words."""
     return CHOICE_MARGIN - WORD_COST * max(0, said - reply)
@@ -241,19 +248,16 @@ class Whisper:
                 options.setdefault(tuple(self.tokenizer.encode(surface)), phrase)
         if not options:
             return Scored(text, "")
-        candidates = self.shortlist(memory, options, [reference, text])
+        alike = likeness(options, [reference, text])
+        candidates = self.shortlist(memory, options, alike)
         free = [tuple(self.tokenizer.encode(" " + reference))] if reference else []
         scores = self.forced(memory, [*free, *candidates])
         free_score = scores.pop(0) if free else -math.inf
         said = max(len(plain(reference).split()), len(plain(text).split()))
-        heard = [plain(h) for h in (reference, text) if h]
         fits = [
             (score, options[c])
             for c, score in zip(candidates, scores, strict=True)
-            if score
-            >= free_score
-            - margin(said, len(plain(options[c]).split()))
-            - spelled_bonus(max((similarity(plain(options[c]), h) for h in heard), default=0.0))
+            if score >= free_score - margin(said, len(plain(options[c]).split())) - spelled_bonus(alike[c])
         ]
         if not fits:
             return Scored(text, "")
@@ -261,7 +265,7 @@ class Whisper:
         return Scored(phrase, phrase)
 
     def shortlist(
-        self, memory: np.ndarray, options: dict[tuple[int, ...], str], heard: Sequence[str]
+        self, memory: np.ndarray, options: dict[tuple[int, ...], str], alike: dict[tuple[int, ...], float]
     ) -> list[tuple[int, ...]]:
         """At most SHORTLIST candidates: scoring costs about 2 ms each, and a step that takes reps 0-30
         expects two hundred. Half by how likely their first token is, half by how near their words are
@@ -272,10 +276,7 @@ class Whisper:
             return candidates
         [first] = self.logprobs(memory, [()])
         by_sound = sorted(candidates, key=lambda c: -first[0, c[0]])
-        said = [plain(text) for text in heard if text]
-        by_words = sorted(
-            candidates, key=lambda c: -max((similarity(plain(options[c]), h) for h in said), default=0)
-        )
+        by_words = sorted(candidates, key=lambda c: -alike[c])
         picked: dict[tuple[int, ...], None] = {}
         for pair in zip(by_sound, by_words, strict=True):
             picked.update(dict.fromkeys(pair))
