@@ -3,8 +3,10 @@ else an honest "I don't know"; the safety answer first whenever a red flag is me
 
 A message that names warning signs only to rule them out ("no sharp pain, just sore") is answered without
 those words: sentence vectors barely see a "no", so "no swelling" would otherwise pull toward the safety
-entry it rules out. If nothing else in it is answerable ("nothing popped", "it's a dull ache, not a
-stabbing pain"), it is about whether the soreness is normal: safety.yaml's `reassured` entry answers.
+entry it rules out. Its other clauses of denial go too when what is left is answerable on its own ("no
+pain, nothing weird. how often should I train" asks how often, not about soreness). If nothing else in
+it is answerable ("nothing popped", "it's a dull ache, not a stabbing pain"), it is about whether the
+soreness is normal: safety.yaml's `reassured` entry answers.
 
 A message that asks two things ("where do nordics go in my session and how many sets the first week")
 gets two answers when, split at a clause boundary (bot/answering/parts.py), each half is answered on its
@@ -58,8 +60,11 @@ class Answerer:
         if self.red_flags.mentioned(question):
             return Answer(question, flag, 1.0, red_flag=True, also=self._rest_of(question, flag))
         reassured = self.red_flags.ruled_out(question)
-        asked = self.red_flags.without(question) if reassured else question
-        best, score = self._confident(asked)
+        asked = self.red_flags.undenied(question) if reassured else question
+        best, score = self._confident(asked) if asked else (None, 0.0)
+        if reassured and best is None:
+            asked = self.red_flags.without(question)
+            best, score = self._confident(asked)
         if best is flag:
             return Answer(question, flag, 1.0, red_flag=True, also=self._rest_of(asked, flag))
         if best is None and reassured:  # "nothing popped", "just a dull ache, not a stabbing pain"

@@ -15,6 +15,7 @@ when it was not ("legs destroyed after nordics why"). Phrases always win.
 from __future__ import annotations
 
 import functools
+import itertools
 from dataclasses import dataclass
 
 from bot.answering.negation import BOUNDARIES, NEGATIONS, negation_of, tokenize
@@ -36,6 +37,7 @@ class Scan:
     """The warning signs of one message: those it reports and those it rules out."""
 
     words: tuple[str, ...]  # as typed (bot.core.textnorm.words)
+    breaks: tuple[str, ...]  # per word: the punctuation right before it (negation.Tokens)
     flagged: tuple[Span, ...]  # a red-flag phrase, or a reassurance it negates ("pee isn't normal")
     ruled_out: tuple[Span, ...]  # a negated red flag from its negation on ("no sign of swelling"), or
     # a reassurance ("pee is normal")
@@ -44,6 +46,25 @@ class Scan:
         """The message's words without any of these spans (what else it says or asks)."""
         taken = {k for start, end in (*self.flagged, *self.ruled_out) for k in range(start, end)}
         return " ".join(w for k, w in enumerate(self.words) if k not in taken)
+
+    def undenied(self) -> str:
+        """The message without its clauses of denial ("no pain, nothing popped, how often should I train"
+        asks how often): a clause that rules a warning sign out, or starts with a negation."""
+        taken = {k for start, end in (*self.flagged, *self.ruled_out) for k in range(start, end)}
+        out = ""
+        for start, end in self.clauses():
+            head = next((w for w in self.words[start:end] if w not in BOUNDARIES), "")
+            if head in NEGATIONS or any(k in taken for k in range(start, end)):
+                continue
+            joint = ", " if out and self.breaks[start] else " " if out else ""
+            out += joint + " ".join(self.words[start:end])
+        return out
+
+    def clauses(self) -> list[Span]:
+        """Word spans split at punctuation and before each word that starts a clause ("but", "how")."""
+        cuts = [k for k, w in enumerate(self.words) if k and (self.breaks[k] or w in BOUNDARIES)]
+        edges = [0, *cuts, len(self.words)]
+        return [(a, b) for a, b in itertools.pairwise(edges) if b > a]
 
 
 def phrase_words(phrase: str) -> tuple[str, ...]:
@@ -119,7 +140,7 @@ class RedFlagDetector:
             negation = start if denied else negation_of(tokens, start, end, at)
             span = (start if negation is None else negation, end)
             (flagged if is_flag == (negation is None) else ruled_out).append(span)
-        return Scan(tokens.words, tuple(flagged), tuple(ruled_out))
+        return Scan(tokens.words, tokens.breaks, tuple(flagged), tuple(ruled_out))
 
     def mentioned(self, question: str) -> bool:
         """Whether the message reports a red flag (a phrase it does not deny)."""
@@ -133,6 +154,10 @@ class RedFlagDetector:
     def without(self, question: str) -> str:
         """The message's words with every red-flag phrase taken out (what else it asks)."""
         return self.scan(question).rest()
+
+    def undenied(self, question: str) -> str:
+        """The message without its clauses of denial (Scan.undenied)."""
+        return self.scan(question).undenied()
 
     def unclear(self, question: str, ranked: list[tuple[str, float]]) -> bool:
         """Whether the safety entry tops the ranking by meaning alone, barely ahead of the next entry."""

@@ -76,6 +76,34 @@ def test_what_else_a_mixed_message_asks_is_answered_after_the_safety_answer() ->
     assert "swelling" not in DETECTOR.without("no swelling but sharp pain when I lower")
 
 
+# reassurance first, then a question about something else: the question is what gets answered
+# (with the denied complaints, "no pain", "nothing weird", in the text asked, each got doms-what)
+ASKED_AFTER_REASSURING = [
+    ("no pain, no swelling, all good. how many sets should i do this week", "protocol-10-week"),
+    ("no aches, no swelling, legs fine, what should i do with my hands", "using-hands"),
+    ("no swelling, no pain, nothing weird, whats a good warm up", "warm-up"),
+]
+
+
+@pytest.mark.parametrize(("text", "expect"), ASKED_AFTER_REASSURING)
+def test_the_question_after_the_reassurance_is_answered(text: str, expect: str) -> None:
+    answer = INDEX.answer(text)
+    assert answer.entry is not None and answer.entry.id == expect and answer.reassured
+    assert not answer.red_flag
+
+
+def test_clauses_of_denial_are_dropped_and_the_rest_kept_with_its_punctuation() -> None:
+    text = "No pain, nothing weird, no bruising. but how often, and when?"
+    assert DETECTOR.undenied(text) == "but how often, and when"
+    assert DETECTOR.undenied("not a sharp pain, and not swollen") == ""
+
+
+def test_a_reassurance_with_nothing_else_asked_keeps_its_subject() -> None:
+    # with its clauses of denial gone, "is that bad" alone is not answerable: the whole is asked
+    answer = INDEX.answer("no soreness at all and no bruising, is that bad")
+    assert answer.entry is not None and answer.entry.topic == "soreness" and not answer.red_flag
+
+
 def test_only_the_warning_line_is_added_after_ruled_out_signs() -> None:
     plain = answer_replies(KB, INDEX.answer("how long does doms last"))
     assert KB.texts["warning_signs"] not in plain[0].text
