@@ -2,12 +2,13 @@
 ache not a stabbing pain" reassure a coach; "no swelling but a sharp pain when I lower" does not.
 
 A negation covers a phrase when it comes before it in the same clause with only a few harmless words
-between ("didn't feel any pop", "no sign of bruising", "no swelling or bruising"). Any other word breaks
-the cover, so doubt ("not sure if it popped", "no idea why it's swollen"), degree ("not much swelling")
-and an answer followed by a report ("no my leg is swollen") stay red flags. Clauses end at punctuation
-and at words such as "but", "and", "if", "now". After a comma the negation carries on only over a list
-of warning signs joined by "or" ("no swelling, bruising or dark pee"). "Before", "until" or "like this"
-later in the clause make it history, not reassurance ("never had a pop like this").
+between ("didn't feel any pop", "no sign of bruising", "no swelling or bruising", "not really a sharp
+pain", "no stabbing or shooting pain"); "rather than", "instead of" and "free of" deny as "no" does.
+Any other word breaks the cover, so doubt ("not sure if it popped", "no idea why it's swollen"), degree
+("not much swelling") and an answer followed by a report ("no my leg is swollen") stay red flags. Clauses
+end at punctuation and at words such as "but", "and", "if", "now". After a comma the negation carries on
+only over a list of warning signs joined by "or" ("no swelling, bruising or dark pee"). "Before", "until"
+or "like this" later in the clause make it history, not reassurance ("never had a pop like this").
 
 When in doubt the phrase stays a red flag: a false alarm costs a visit to a clinician, a missed one an
 injury trained on.
@@ -35,16 +36,18 @@ GAP = frozenset(
     feel felt feeling feels hear heard hearing see saw seen seeing notice noticed noticing spot spotted
     have has had having get got getting gotten been be is was are were am there theres think thought
     like anything went go goes did do does experienced experience experiencing show shows showed showing
-    or sound sounds noise noises
+    or sound sounds noise noises really real
     """.split()
 )
 # Other complaints that may share a negated list with a warning sign ("no pain or swelling").
 SYMPTOMS = frozenset(
     """
     pain pains ache aches aching soreness tenderness discomfort numbness tingling redness heat warmth
-    stiffness cramp cramps cramping
+    stiffness cramp cramps cramping sharp stabbing shooting
     """.split()
 )
+# Two words that deny what follows them, as one negation does ("a dull ache rather than sharp pain").
+NEGATING_PAIRS = frozenset({("rather", "than"), ("instead", "of"), ("free", "of")})
 LIST_JOINS = frozenset({"or", "nor"})
 LIST_FILL = frozenset({"any", "a", "an", "anything", "else"})
 # Words that start a new clause: a negation before them does not reach past them.
@@ -103,6 +106,8 @@ def negation_of(tokens: Tokens, start: int, end: int, phrase_at: Set[int]) -> in
             continue
         if word in NEGATIONS:
             return k
+        if k and (tokens.words[k - 1], word) in NEGATING_PAIRS:
+            return k - 1
         gap += 1
         if word in BOUNDARIES or (word not in GAP and word not in SYMPTOMS) or gap > MAX_GAP:
             return None

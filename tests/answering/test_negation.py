@@ -32,6 +32,11 @@ REASSURING = [
     "no swelling, bruising or dark pee, just stiff",
     "neither swelling nor bruising, only sore",
     "haven't noticed any swelling or bruising, how long will the soreness last",
+    # a hedge, a list of kinds of pain, and two-word denials
+    "not really a sharp pain, more of an ache",
+    "no stabbing or shooting pain, just sore",
+    "a dull ache rather than sharp pain",
+    "free of any swelling, just sore hamstrings",
 ]
 # a warning sign the message reports, next to one it rules out, or in doubt: still red flags
 ALARMING = [
@@ -47,6 +52,9 @@ ALARMING = [
     "no bruising until this morning",
     "no pain at first and then it popped",
     "my pee isn't a normal colour",
+    "no it really popped",
+    "not really sure if it popped",
+    "sharp pain rather than an ache",
 ]
 
 
