@@ -35,6 +35,22 @@ def test_red_flag_phrasings(text: str) -> None:
     assert INDEX.answer(text).red_flag
 
 
+# a knee or leg giving way, a leg that will not lift, a tearing or knife-like pain: the sources' sharp
+# pain and lost strength in other words, caught by phrase (each was answered as soreness or not at all)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my knee buckled under me on the way down",
+        "leg feels weak, i can't even lift my leg onto the bed",
+        "knife like pain in the back of my leg",
+        "felt a ripping feeling mid rep",
+        "back of my thigh ballooned overnight",
+    ],
+)
+def test_giving_way_and_tearing_are_caught_by_phrase(text: str) -> None:
+    assert INDEX.red_flags.mentioned(text) and INDEX.answer(text).red_flag
+
+
 def test_the_safety_answer_by_meaning_alone_needs_a_clear_lead() -> None:
     alarming = "felt something go in my hamstring during the rep"  # no red-flag phrase, clearly meant
     assert not INDEX.red_flags.mentioned(alarming) and INDEX.answer(alarming).red_flag
