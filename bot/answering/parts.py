@@ -13,6 +13,8 @@ import re
 
 MAX_SPLITS = 3  # candidate boundaries tried per message: each costs two rankings
 MIN_WORDS = 3  # a half shorter than this is a phrase of one question, not a question of its own
+# ... unless it is two words that start with a question word: "whats doms and how long does it last"
+ASKING = frozenset({"what", "whats", "what's", "why", "how", "when", "where"})
 MAX_CHARS = 400  # a longer message is a story, not two quick questions: answered whole
 
 # strongest first: a sentence end (or a "+" or "&" between spaces: "first session tips + how long will i
@@ -27,7 +29,8 @@ _TOO_AT_END = re.compile(r"\s+too\s*[?!.]*\s*$", re.IGNORECASE)
 
 def halves(text: str) -> list[tuple[str, str]]:
     """Candidate (first, second) splits of `text`, strongest boundary first, at most MAX_SPLITS; each
-    half at least MIN_WORDS words. Empty for a message with no boundary or too long to be two questions."""
+    half a question of its own (_a_question). Empty for a message with no boundary or too long to be
+    two questions."""
     text = text.strip()
     if len(text) > MAX_CHARS:
         return []
@@ -35,8 +38,14 @@ def halves(text: str) -> list[tuple[str, str]]:
     for boundary in _BOUNDARIES:
         for match in boundary.finditer(text):
             first, second = text[: match.start()].strip(), _TOO_AT_END.sub("", text[match.end() :]).strip()
-            if len(first.split()) >= MIN_WORDS and len(second.split()) >= MIN_WORDS:
+            if _a_question(first) and _a_question(second):
                 out.append((first, second))
             if len(out) == MAX_SPLITS:
                 return out
     return out
+
+
+def _a_question(half: str) -> bool:
+    """Whether a half is long enough to be a question of its own."""
+    said = half.split()
+    return len(said) >= MIN_WORDS or (len(said) == MIN_WORDS - 1 and said[0].lower() in ASKING)

@@ -77,7 +77,7 @@ def phrase_words(phrase: str) -> tuple[str, ...]:
 
 
 def match(
-    seen: list[str], breaks: tuple[str, ...], start: int, phrase: tuple[str, ...]
+    seen: list[tuple[str, ...]], breaks: tuple[str, ...], start: int, phrase: tuple[str, ...]
 ) -> tuple[int, bool] | None:
     """(where the phrase ends, whether a gap of it held a negation) if it starts at `start`, else None.
     A gap takes the fewest words that let the rest match, at most GAP_WORDS, in one clause: no word that
@@ -89,23 +89,23 @@ def match(
             found = skip_to(seen, breaks, at, phrase[n + 1])
             if found is None:
                 return None
-            denied = denied or any(w in NEGATIONS for w in seen[at:found])
+            denied = denied or any(w in NEGATIONS for heard in seen[at:found] for w in heard)
             at = found
-        elif at >= len(seen) or seen[at] != word:
+        elif at >= len(seen) or word not in seen[at]:
             return None
         else:
             at += 1
     return at, denied
 
 
-def skip_to(seen: list[str], breaks: tuple[str, ...], at: int, target: str) -> int | None:
+def skip_to(seen: list[tuple[str, ...]], breaks: tuple[str, ...], at: int, target: str) -> int | None:
     """The position of `target` at most GAP_WORDS words on from `at`, through a gap as match() allows."""
     for k in range(at, min(at + GAP_WORDS + 1, len(seen))):
         if breaks[k]:
             return None
-        if seen[k] == target:
+        if target in seen[k]:
             return k
-        if seen[k] in GAP_BREAKS:
+        if seen[k][-1] in GAP_BREAKS:
             return None
     return None
 
@@ -126,11 +126,12 @@ class RedFlagDetector:
 
     def _scan_uncached(self, question: str) -> Scan:
         tokens = tokenize(question)
-        seen = [self.speller.correct(w) or w for w in tokens.words]
+        # per word: the red-flag words it may stand for, then the word as typed
+        seen = [(*self.speller.candidates(w), w) for w in tokens.words]
         found = [
             (i, *ends, is_flag)
-            for i, w in enumerate(seen)
-            for p, is_flag in self._by_first.get(w, ())
+            for i, heard in enumerate(seen)
+            for p, is_flag in sorted({pair for w in heard for pair in self._by_first.get(w, ())})
             if (ends := match(seen, tokens.breaks, i, p)) is not None
         ]
         at = {k for start, end, _, _ in found for k in range(start, end)}

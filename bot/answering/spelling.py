@@ -33,16 +33,22 @@ class FlagSpeller:
     def __init__(self, flag_words: set[str] | frozenset[str]) -> None:
         self.flag_words = frozenset(flag_words)
         self._targets = sorted(w for w in self.flag_words if len(w) >= MIN_TARGET)
-        self.correct = functools.lru_cache(maxsize=8192)(self._correct_uncached)
+        self.candidates = functools.lru_cache(maxsize=8192)(self._candidates_uncached)
         english.load()
 
-    def _correct_uncached(self, word: str) -> str | None:
-        """The red-flag word `word` stands for (itself if it is one), or None."""
+    def correct(self, word: str) -> str | None:
+        """The red-flag word `word` most likely stands for (itself if it is one), or None."""
+        found = self.candidates(word)
+        return found[0] if found else None
+
+    def _candidates_uncached(self, word: str) -> tuple[str, ...]:
+        """Every red-flag word `word` may stand for, nearest first: a typo can sit one edit from two
+        ("knfe" is near "knife" and "knee"), and the phrase around it tells which was meant."""
         if word in self.flag_words:
-            return word
+            return (word,)
         if word.endswith("s") and word[:-1] in self.flag_words and not is_filler(word[:-1]):
-            return word[:-1]  # "sharp pains", "it pops"
+            return (word[:-1],)  # "sharp pains", "it pops"
         if len(word) < MIN_TYPO or is_filler(word) or english.english_frequency(word) >= english.REAL_WORD:
-            return None
-        best = process.extractOne(word, self._targets, scorer=OSA.distance, score_cutoff=1)
-        return str(best[0]) if best else None
+            return ()
+        near = process.extract(word, self._targets, scorer=OSA.distance, score_cutoff=1, limit=None)
+        return tuple(str(target) for target, _, _ in sorted(near, key=lambda hit: hit[1]))

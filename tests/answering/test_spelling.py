@@ -80,3 +80,10 @@ def test_lexical_typo_correction_prefers_the_red_flag_word() -> None:
     )
     assert DETECTOR.speller.correct("pian") == "pain"
     assert DETECTOR.speller.correct("plan") is None  # a real word
+
+
+def test_a_typo_near_two_flag_words_counts_as_the_one_its_phrase_needs() -> None:
+    # "knfe" is one edit from "knife" and from "knee": the phrase around it decides
+    assert DETECTOR.mentioned("it felt like a knfe in my hammy")
+    assert DETECTOR.mentioned("my knfe buckled on the way down")
+    assert not DETECTOR.mentioned("knfe hurts a bit from the pad")
