@@ -68,6 +68,10 @@ class Answerer:
         reassured = self.red_flags.ruled_out(question)
         asked = self.red_flags.undenied(question) if reassured else question
         best, score = self._confident(asked) if asked else (None, 0.0)
+        rest = "" if reassured or best is not None else self.red_flags.undenied(question)
+        if rest not in ("", question):  # denies no known sign: "no weakness, just wondering how long to rest"
+            best, score = self._confident(rest)
+            asked = rest if best is not None else asked
         if reassured and best is None:
             asked = self.red_flags.without(question)
             best, score = self._confident(asked)

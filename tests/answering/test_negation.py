@@ -100,6 +100,12 @@ def test_the_question_after_the_reassurance_is_answered(text: str, expect: str) 
     assert not answer.red_flag
 
 
+def test_a_denial_of_no_known_warning_sign_is_dropped_when_the_whole_is_not_answered() -> None:
+    # "no weakness" is no safety.yaml phrase, so nothing is ruled out; asked whole, the message abstained
+    answer = INDEX.answer("legs feel totally normal, no weakness, just curious how long to rest between sets")
+    assert answer.entry is not None and answer.entry.id == "rest-between-sets" and not answer.red_flag
+
+
 def test_clauses_of_denial_are_dropped_and_the_rest_kept_with_its_punctuation() -> None:
     text = "No pain, nothing weird, no bruising. but how often, and when?"
     assert DETECTOR.undenied(text) == "but how often, and when"
