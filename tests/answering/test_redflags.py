@@ -45,10 +45,18 @@ def test_red_flag_phrasings(text: str) -> None:
         "knife like pain in the back of my leg",
         "felt a ripping feeling mid rep",
         "back of my thigh ballooned overnight",
+        "zero strength in that leg since yesterday's session",
+        "i cannot even bend my knee properly against the pad",
     ],
 )
 def test_giving_way_and_tearing_are_caught_by_phrase(text: str) -> None:
     assert INDEX.red_flags.mentioned(text) and INDEX.answer(text).red_flag
+
+
+def test_strength_that_feels_normal_is_a_reassurance_and_strength_gains_are_not() -> None:
+    calm = "strength feels totally normal, no odd pain, just stiff. can i do legs again tomorrow"
+    assert INDEX.red_flags.ruled_out(calm) and not INDEX.answer(calm).red_flag
+    assert not INDEX.red_flags.ruled_out("my strength gains feel slow but fine")
 
 
 def test_the_safety_answer_by_meaning_alone_needs_a_clear_lead() -> None:
