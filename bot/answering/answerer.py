@@ -75,6 +75,9 @@ class Answerer:
         if reassured and best is None:
             asked = self.red_flags.without(question)
             best, score = self._confident(asked)
+        if best is None and (after := _after_but(asked)):  # "ok dumb question but what even is a ham raise"
+            best, score = self._confident(after)
+            asked = after if best is not None else asked
         if best is flag:
             return Answer(question, flag, 1.0, red_flag=True, also=self._rest_of(asked, flag))
         if best is None and reassured:  # "nothing popped", "just a dull ache, not a stabbing pain"
@@ -125,3 +128,9 @@ class Answerer:
             return (ranked[0][0] if score >= threshold else None), score
         score = probability(signals)
         return (ranked[0][0] if answers(signals, score, threshold) else None), score
+
+
+def _after_but(text: str) -> str:
+    """What a message asks after its last "but", when that is a question of its own (three words or more)."""
+    head, sep, tail = text.rpartition(" but ")
+    return tail.strip() if sep and head.strip() and len(tail.split()) >= 3 else ""

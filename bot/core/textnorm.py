@@ -39,6 +39,7 @@ FILLER = frozenset(
     doing done make makes made says said say ok okay fine vs versus whether anyway maybe idk tbh imo
     btw fr rn ngl omg wtf damn heck like exactly thru through mine stuff thing things guess think
     thought wondering wonder question quick real right sure lately recently since ever every time times
+    dumb stupid silly random
     """.split()
 )
 

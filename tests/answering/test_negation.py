@@ -12,7 +12,7 @@ from bot.answering.index import Index
 from bot.answering.negation import NEGATIONS, tokenize
 from bot.answering.redflags import GAP_MARK
 from bot.answering.views import answer_replies
-from bot.core.textnorm import words
+from bot.core.textnorm import is_filler, words
 from bot.knowledge.base import load_knowledge
 
 KB = load_knowledge()
@@ -104,6 +104,14 @@ def test_a_denial_of_no_known_warning_sign_is_dropped_when_the_whole_is_not_answ
     # "no weakness" is no safety.yaml phrase, so nothing is ruled out; asked whole, the message abstained
     answer = INDEX.answer("legs feel totally normal, no weakness, just curious how long to rest between sets")
     assert answer.entry is not None and answer.entry.id == "rest-between-sets" and not answer.red_flag
+
+
+def test_a_preamble_before_but_does_not_sink_the_question_after_it() -> None:
+    # "dumb" and "silly" are chat filler, and a whole that is not answered is asked again after its "but"
+    # (this one abstained before either)
+    answer = INDEX.answer("ok dumb question but what even is the nordic")
+    assert answer.entry is not None and answer.entry.id == "what-is-ham-raise"
+    assert all(is_filler(w) for w in ("dumb", "silly", "stupid", "random"))
 
 
 def test_clauses_of_denial_are_dropped_and_the_rest_kept_with_its_punctuation() -> None:
