@@ -1,4 +1,4 @@
-"""The evaluation sets: eval.yaml (split into tuning and held-out halves) and six held-out files that
+"""The evaluation sets: eval.yaml (split into tuning and held-out halves) and seven held-out files that
 are only ever measured. They live with the tests, outside the package: the bot never learns from them."""
 
 from pathlib import Path
@@ -10,5 +10,6 @@ CHECK3_FILE = EVAL_FILE.with_name("check3.yaml")  # a fourth and hardest: phrasi
 CHECK4_FILE = EVAL_FILE.with_name("check4.yaml")  # a fifth: issue 14's blind batch, labelled kinds
 CHECK5_FILE = EVAL_FILE.with_name("check5.yaml")  # a sixth: issue 14's second blind batch (2026-12-03)
 CHECK6_FILE = EVAL_FILE.with_name("check6.yaml")  # a seventh: the blind batch of 2026-12-04 (its header)
+CHECK7_FILE = EVAL_FILE.with_name("check7.yaml")  # an eighth: the blind batch of 2026-12-07 (its header)
 # besides the held-out half of eval.yaml
-HELD_OUT_FILES = (CHECK_FILE, CHECK2_FILE, CHECK3_FILE, CHECK4_FILE, CHECK5_FILE, CHECK6_FILE)
+HELD_OUT_FILES = (CHECK_FILE, CHECK2_FILE, CHECK3_FILE, CHECK4_FILE, CHECK5_FILE, CHECK6_FILE, CHECK7_FILE)
