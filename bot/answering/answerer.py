@@ -6,7 +6,9 @@ those words: sentence vectors barely see a "no", so "no swelling" would otherwis
 entry it rules out. Its other clauses of denial go too when what is left is answerable on its own ("no
 pain, nothing weird. how often should I train" asks how often, not about soreness). If nothing else in
 it is answerable ("nothing popped", "it's a dull ache, not a stabbing pain"), it is about whether the
-soreness is normal: safety.yaml's `reassured` entry answers.
+soreness is normal: safety.yaml's `reassured` entry answers. A message not answered whole is asked again
+without its clauses of denial, even of signs safety.yaml does not name ("no weakness, just wondering how
+long to rest"), then as what follows its last "but" ("ok dumb question but what even is a ham raise").
 
 A message that asks two things ("where do nordics go in my session and how many sets the first week")
 gets two answers when, split at a clause boundary (bot/answering/parts.py), each half is answered on its
