@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.answering.confidence import ANSWER_AT, answers, probability
-from bot.answering.parts import halves
+from bot.answering.parts import after_last_but, halves
 from bot.answering.ranker import Ranker
 from bot.answering.redflags import RedFlagDetector
 from bot.knowledge.base import Entry
@@ -68,18 +68,16 @@ class Answerer:
         if self.red_flags.mentioned(question):
             return Answer(question, flag, 1.0, red_flag=True, also=self._rest_of(question, flag))
         reassured = self.red_flags.ruled_out(question)
-        asked = self.red_flags.undenied(question) if reassured else question
+        undenied = self.red_flags.undenied(question)
+        asked = undenied if reassured else question
         best, score = self._confident(asked) if asked else (None, 0.0)
-        rest = "" if reassured or best is not None else self.red_flags.undenied(question)
-        if rest not in ("", question):  # denies no known sign: "no weakness, just wondering how long to rest"
-            best, score = self._confident(rest)
-            asked = rest if best is not None else asked
+        if best is None and not reassured and undenied not in ("", question):  # denies an unknown sign
+            best, score, asked = self._instead(undenied, asked)  # "no weakness, just wondering how long..."
         if reassured and best is None:
             asked = self.red_flags.without(question)
             best, score = self._confident(asked)
-        if best is None and (after := _after_but(asked)):  # "ok dumb question but what even is a ham raise"
-            best, score = self._confident(after)
-            asked = after if best is not None else asked
+        if best is None and (after := after_last_but(asked)):
+            best, score, asked = self._instead(after, asked)  # "ok dumb question but what is a ham raise"
         if best is flag:
             return Answer(question, flag, 1.0, red_flag=True, also=self._rest_of(asked, flag))
         if best is None and reassured:  # "nothing popped", "just a dull ache, not a stabbing pain"
@@ -115,6 +113,12 @@ class Answerer:
         best, _ = self._confident(self.red_flags.without(question))
         return best if best is not None and best.id != flag.id else None
 
+    def _instead(self, text: str, asked: str) -> tuple[Entry | None, float, str]:
+        """(answer, score, what is asked from here on) for `text` asked in place of `asked`, which stays
+        what is asked if `text` is not answered either."""
+        best, score = self._confident(text)
+        return best, score, (text if best is not None else asked)
+
     def _confident(
         self, question: str, within: str | None = None, threshold: float | None = None
     ) -> tuple[Entry | None, float]:
@@ -130,9 +134,3 @@ class Answerer:
             return (ranked[0][0] if score >= threshold else None), score
         score = probability(signals)
         return (ranked[0][0] if answers(signals, score, threshold) else None), score
-
-
-def _after_but(text: str) -> str:
-    """What a message asks after its last "but", when that is a question of its own (three words or more)."""
-    head, sep, tail = text.rpartition(" but ")
-    return tail.strip() if sep and head.strip() and len(tail.split()) >= 3 else ""

@@ -49,3 +49,10 @@ def _a_question(half: str) -> bool:
     """Whether a half is long enough to be a question of its own."""
     said = half.split()
     return len(said) >= MIN_WORDS or (len(said) == MIN_WORDS - 1 and said[0].lower() in ASKING)
+
+
+def after_last_but(text: str) -> str:
+    """What a message asks after its last "but" ("ok dumb question but what even is a ham raise"), when
+    something comes before it and what follows is MIN_WORDS words or more; else ""."""
+    head, sep, tail = text.rpartition(" but ")
+    return tail.strip() if sep and head.strip() and len(tail.split()) >= MIN_WORDS else ""

@@ -255,10 +255,14 @@ class Whisper:
         scores = self.forced(memory, [*free, *candidates])
         free_score = scores.pop(0) if free else -math.inf
         said = max(len(plain(reference).split()), len(plain(text).split()))
+        # each reply's log-probability plus its spelling bonus: what it must reach, and what ranks the fits
+        heard = [
+            (score + spelled_bonus(alike[c]), options[c]) for c, score in zip(candidates, scores, strict=True)
+        ]
         fits = [
-            (score + spelled_bonus(alike[c]), options[c])
-            for c, score in zip(candidates, scores, strict=True)
-            if score + spelled_bonus(alike[c]) >= free_score - margin(said, len(plain(options[c]).split()))
+            (fit, reply)
+            for fit, reply in heard
+            if fit >= free_score - margin(said, len(plain(reply).split()))
         ]
         if not fits:
             return Scored(text, "")
