@@ -190,7 +190,7 @@ SETTINGS: tuple[Setting, ...] = (
         "voice_backend",
         "whisper",
         voice_backend,
-        "Speech recogniser: whisper (Whisper tiny.en) or pocketsphinx (smaller, less accurate).",
+        "Speech recogniser: whisper (Whisper tiny.en and base) or pocketsphinx (smaller, less accurate).",
     ),
     Setting(
         "HAMCOACH_VOICE_WORKERS",

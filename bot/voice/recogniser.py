@@ -1,6 +1,6 @@
 """Voice notes to text, with no Telegram in it: decode (audio.py), check there is speech, then recognise
-with the configured backend: Whisper tiny.en (whisper.py, the default) or pocketsphinx (sphinx.py, the
-fallback). Both take the replies the chat expects, and say which one the note picked.
+with the configured backend: Whisper tiny.en and base (whisper.py, the default) or pocketsphinx
+(sphinx.py, the fallback). Both take the replies the chat expects, and say which one the note picked.
 
 The backend is built on the first voice note, so a bot that never gets one never pays for it. The bot
 recognises in worker processes (pool.py, HAMCOACH_VOICE_WORKERS), `hamcoach transcribe` in its own;
