@@ -46,16 +46,21 @@ class Weights:
     def files(self) -> dict[str, bytes]:
         """config, tokenizer, vocabulary and the joined, verified model.bin, for WhisperModel(files=)."""
         folders = self.folders()
-        try:
-            parts = [sorted(f.glob("model.bin*"))[0].read_bytes() for f in folders]
-            found = {name: (folders[0] / name).read_bytes() for name in FILES}
-        except (OSError, IndexError) as exc:
-            raise ModelMismatch(
-                f"cannot read the Whisper {self.name} weights in {folders[0]}: {exc}"
-            ) from exc
-        model = b"".join(parts)
+        model = b"".join(self.read(folder, "model.bin*") for folder in folders)
+        found = {name: self.read(folders[0], name) for name in FILES}
         check(model, self)
         return {**found, "model.bin": model}
+
+    def read(self, folder: Path, pattern: str) -> bytes:
+        """The one file in `folder` that `pattern` names (model.bin, or its half there)."""
+        try:
+            [path] = sorted(folder.glob(pattern))
+            return path.read_bytes()
+        except (OSError, ValueError) as exc:
+            problem = exc if isinstance(exc, OSError) else f"no single {pattern} there"
+            raise ModelMismatch(
+                f"cannot read the Whisper {self.name} weights in {folder}: {problem}"
+            ) from exc
 
 
 def check(model: bytes, weights: Weights) -> None:

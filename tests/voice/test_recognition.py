@@ -148,10 +148,10 @@ def test_pocketsphinx_decodes_against_a_grammar_of_the_replies() -> None:
 
 def test_the_whisper_weights_are_checked_at_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert TINY.sha256.startswith("1a5afae06a4db91c")
-    for weights in (TINY, BASE):  # the installed packages hold the expected files
-        files = weights.files()
-        assert set(files) == {"config.json", "tokenizer.json", "vocabulary.txt", "model.bin"}
-    assert len(BASE.files()["model.bin"]) == 145_217_532  # both halves, joined
+    files = {weights: weights.files() for weights in (TINY, BASE)}  # the installed packages hold them
+    for found in files.values():
+        assert set(found) == {"config.json", "tokenizer.json", "vocabulary.txt", "model.bin"}
+    assert len(files[BASE]["model.bin"]) == 145_217_532  # both halves, joined
     other = Weights("base", BASE.packages, "0" * 64)
     with pytest.raises(ModelMismatch) as info:
         other.files()
