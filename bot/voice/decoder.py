@@ -4,6 +4,7 @@ start tokens with and without the knowledge prompt. whisper.py uses one for repl
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 
 import numpy as np
@@ -62,11 +63,17 @@ class Decoder:
         self.start = [self.tokenizer.sot_prev, *context, *self.bare] if context else self.bare
         self.vocabulary = frozenset(vocabulary)
 
-    def transcript(self, audio: np.ndarray) -> str:
-        """The free transcript of float audio of any length, after the prompt, numbers as words."""
+    def transcript(self, audio: np.ndarray, cancelled: threading.Event | None = None) -> str:
+        """The free transcript of float audio of any length, after the prompt, numbers as words; ""
+        if `cancelled` is set before a window's decode (its encode cannot be stopped)."""
         windows = [audio[i : i + WINDOW] for i in range(0, len(audio), WINDOW)] or [audio]
-        text = " ".join(self.decode(self.encode(w), len(w)) for w in windows)
-        return spell_numbers(text.strip())
+        texts = []
+        for window in windows:
+            encoded = self.encode(window)
+            if cancelled is not None and cancelled.is_set():
+                return ""
+            texts.append(self.decode(encoded, len(window)))
+        return spell_numbers(" ".join(texts).strip())
 
     def encode(self, audio: np.ndarray) -> np.ndarray:
         """The encoder's output for up to 30 s of audio, padded to 30 s as Whisper was trained: padding

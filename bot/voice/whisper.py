@@ -6,7 +6,9 @@ downloaded. Why Whisper: on our clips it hears single commands that pocketsphinx
 "mid", "skip" as nothing) and keeps question keywords better; see benchmarks/voice.py. Why two models:
 on benchmarks/voice.py's dev and dev2 clips base kept 179 of 208 open questions' keywords where tiny.en
 kept 170, at 1.7 times tiny's time per note; it was not tuned to score replies, so commands stay with
-tiny.en and cost what they did. Without base installed, tiny.en writes the questions too.
+tiny.en and cost what they did. Without base installed, tiny.en writes the questions too. Base writes
+in a second thread while tiny.en scores the replies (ahead.py), so a question asked mid-step waits for
+the slower of the two, not both.
 
 With expected replies, the audio is encoded once and each reply is scored under forced decoding (the
 log-probability that Whisper writes exactly that reply, its closing full stop included, so "three" and
@@ -23,10 +25,12 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
+from bot.voice.ahead import Ahead
 from bot.voice.decoder import WINDOW, Decoder
 from bot.voice.phrases import exact, plain, similarity, spell_numbers
 from bot.voice.weights import BASE, TINY, ModelMismatch, Weights
@@ -115,6 +119,7 @@ class Whisper:
         `questions`: the weights that write what is not a reply; None writes it with tiny.en."""
         self.replies = Decoder(TINY, prompt, threads, workers, vocabulary)
         self.questions = self.replies
+        self.threads = ThreadPoolExecutor(workers, thread_name_prefix="whisper-base")
         if questions is not None:
             try:
                 self.questions = Decoder(questions, prompt, threads, workers, vocabulary)
@@ -127,15 +132,25 @@ class Whisper:
         if not expected or len(audio) > WINDOW:
             return Scored(self.questions.transcript(audio), "")
         ears = self.replies
+        ahead = Ahead(self.questions, audio, self.threads) if self.questions is not ears else None
         encoded = ears.encode(audio)
         reference = ears.decode(encoded, len(audio), ears.bare).strip()
         if said := exact(reference, expected):  # a reply word for word, heard without the prompt
-            return Scored(said, said)
+            return self.reply(said, ahead)
+        if ahead is not None:
+            ahead.start()  # base writes it while tiny.en scores the replies (ahead.py)
         text = spell_numbers(ears.decode(encoded, len(audio)).strip())
         scored = self.rescore(encoded, len(audio), text, reference, expected)
-        if scored.choice or self.questions is self.replies:
-            return scored
-        return Scored(self.questions.transcript(audio), "")  # a question asked mid-step
+        if scored.choice or ahead is None:
+            return self.reply(scored.choice, ahead) if scored.choice else scored
+        return Scored(ahead.result(), "")  # a question asked mid-step
+
+    @staticmethod
+    def reply(said: str, ahead: Ahead | None) -> Scored:
+        """A reply won: base's transcript, if started, is not needed."""
+        if ahead is not None:
+            ahead.cancel()
+        return Scored(said, said)
 
     def rescore(
         self, encoded: np.ndarray, samples: int, text: str, reference: str, expected: Sequence[str]

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from bot.knowledge.base import DEFAULT_DIR, load_knowledge
+from bot.voice import ahead
 from bot.voice.audio import SAMPLE_RATE, decode, has_speech
 from bot.voice.feature import prompt, sentences
 from bot.voice.phrases import exact, number_words, spell_numbers
@@ -234,3 +235,28 @@ def test_a_reply_the_transcript_is_spelled_like_is_picked_though_it_trails() -> 
     tiny = Whisper(prompt(KB), questions=None).replies
     assert not exact(tiny.transcript(decode(note, 60).astype(np.float32) / 32768.0), STEPS["plan"])
     assert WHISPER.hear(note, STEPS["plan"]).choice == "Start my sets"
+
+
+def test_a_question_mid_step_gets_base_words_whenever_base_was_started(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ahead.py starts base at once for a long note, and otherwise once tiny.en's plain transcript is
+    not a reply: only the waiting changes, never the words, which are base's open transcript."""
+    whisper = Whisper(prompt(KB))
+    samples = decode((VOICE / "muscles.ogg").read_bytes(), 60)
+    assert len(samples) >= ahead.EARLY_SECONDS * SAMPLE_RATE  # started at once
+    early = whisper.transcribe(samples, STEPS["set"])
+    monkeypatch.setattr(ahead, "EARLY_SECONDS", 60.0)
+    late = whisper.transcribe(samples, STEPS["set"])
+    alone = whisper.questions.transcript(samples.astype(np.float32) / 32768.0)
+    assert early == late and early.text == alone and early.choice == ""
+    assert "muscles" in alone.lower()
+
+
+def test_base_skips_its_decode_once_a_reply_has_won() -> None:
+    whisper = Whisper(prompt(KB))
+    audio = decode(clip("hibari", "next"), 60).astype(np.float32) / 32768.0
+    kept = ahead.Ahead(whisper.questions, audio, whisper.threads)
+    dropped = ahead.Ahead(whisper.questions, audio, whisper.threads)
+    dropped.cancel()
+    assert dropped.result() == "" and kept.result() == whisper.questions.transcript(audio) != ""
