@@ -4,6 +4,7 @@ start tokens with and without the knowledge prompt. whisper.py uses one for repl
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable
 
@@ -23,6 +24,14 @@ WINDOW = 30 * SAMPLE_RATE  # Whisper hears 30 s at a time
 # and mid-set alike (tuned there: 1.0, 2.0 and 3.0 did the same; 1.5 kept).
 NBEST = 5
 OOV_COST = 1.5
+# After the prompt (titles ending in full stops) base may end a question "What is DOMS?."; the user is
+# shown the transcript, so the full stop after a question or exclamation mark goes
+END = re.compile(r"([?!])\.+(?=\s|$)")
+
+
+def tidy(text: str) -> str:
+    """ "What is DOMS?." -> "What is DOMS?"; other punctuation as it was."""
+    return END.sub(r"\1", text)
 
 
 class Decoder:
@@ -73,7 +82,7 @@ class Decoder:
             if cancelled is not None and cancelled.is_set():
                 return ""
             texts.append(self.decode(encoded, len(window)))
-        return spell_numbers(" ".join(texts).strip())
+        return spell_numbers(tidy(" ".join(texts).strip()))
 
     def encode(self, audio: np.ndarray) -> np.ndarray:
         """The encoder's output for up to 30 s of audio, padded to 30 s as Whisper was trained: padding

@@ -13,6 +13,7 @@ import pytest
 from bot.knowledge.base import DEFAULT_DIR, load_knowledge
 from bot.voice import ahead
 from bot.voice.audio import SAMPLE_RATE, decode, has_speech
+from bot.voice.decoder import tidy
 from bot.voice.feature import prompt, sentences
 from bot.voice.phrases import exact, number_words, spell_numbers
 from bot.voice.pronunciations import load_pronunciations
@@ -260,3 +261,11 @@ def test_base_skips_its_decode_once_a_reply_has_won() -> None:
     dropped = ahead.Ahead(whisper.questions, audio, whisper.threads)
     dropped.cancel()
     assert dropped.result() == "" and kept.result() == whisper.questions.transcript(audio) != ""
+
+
+@pytest.mark.parametrize(
+    ("heard", "shown"),
+    [("What is DOMS?.", "What is DOMS?"), ("Wait!. Why?", "Wait! Why?"), ("So... what?!", "So... what?!")],
+)
+def test_a_question_mark_is_not_followed_by_a_full_stop(heard: str, shown: str) -> None:
+    assert tidy(heard) == shown
