@@ -6,7 +6,8 @@ by base (about 0.8 s), 1.5-2.0 s in all against issue 12's 1.5 s. The output is 
 base's transcript is what the note gets when no reply wins, whenever it was started. What changes is
 the work thrown away when a reply does win: base's encode (its decode is skipped), about 0.5 s of CPU.
 So base starts at once only for a note long enough to be a question more likely than a command, and
-otherwise as soon as tiny.en's plain transcript is not a reply word for word (most commands are).
+otherwise as soon as tiny.en's plain transcript is neither a reply word for word (most commands are)
+nor spelled much like one (whisper.py's REPLY_LIKENESS); failing both, once no reply has won.
 """
 
 from __future__ import annotations
