@@ -152,8 +152,10 @@ class Whisper:
             ahead.start()  # base writes it while tiny.en scores the replies (ahead.py)
         text = spell_numbers(ears.decode(encoded, len(audio)).strip())
         scored = self.rescore(encoded, len(audio), text, reference, expected)
-        if scored.choice or ahead is None:
-            return self.reply(scored.choice, ahead) if scored.choice else scored
+        if scored.choice:
+            return self.reply(scored.choice, ahead)
+        if ahead is None:  # no base: tiny.en's prompted transcript
+            return scored
         return Scored(ahead.result(), "")  # a question asked mid-step
 
     @staticmethod
