@@ -32,7 +32,7 @@ import numpy as np
 
 from bot.voice.ahead import Ahead
 from bot.voice.decoder import WINDOW, Decoder
-from bot.voice.phrases import exact, plain, similarity, spell_numbers
+from bot.voice.phrases import closest, exact, plain, similarity, spell_numbers
 from bot.voice.weights import BASE, TINY, ModelMismatch, Weights
 
 log = logging.getLogger(__name__)
@@ -96,13 +96,6 @@ def likeness(options: dict[tuple[int, ...], str], heard: Sequence[str]) -> dict[
     return {c: max((similarity(plain(p), h) for h in said), default=0.0) for c, p in options.items()}
 
 
-def looks_like_reply(reference: str, expected: Sequence[str]) -> bool:
-    """Whether a plain transcript is spelled at least REPLY_LIKENESS like one of the replies: then base
-    is not started before the scoring, which nearly always picks a reply (ahead.py)."""
-    said = plain(reference)
-    return any(similarity(plain(p), said) >= REPLY_LIKENESS for p in expected if said)
-
-
 def margin(said: int, reply: int) -> float:
     """How far a reply of `reply` words may trail a free transcript of `said` words."""
     return CHOICE_MARGIN - WORD_COST * max(0, said - reply)
@@ -148,8 +141,10 @@ class Whisper:
         reference = ears.decode(encoded, len(audio), ears.bare).strip()
         if said := exact(reference, expected):  # a reply word for word, heard without the prompt
             return self.reply(said, ahead)
-        if ahead is not None and not looks_like_reply(reference, expected):
-            ahead.start()  # base writes it while tiny.en scores the replies (ahead.py)
+        # base writes it while tiny.en scores the replies (ahead.py), unless the plain transcript is
+        # spelled so like a reply that the scoring nearly always picks one
+        if ahead is not None and not closest(reference, expected, REPLY_LIKENESS):
+            ahead.start()
         text = spell_numbers(ears.decode(encoded, len(audio)).strip())
         scored = self.rescore(encoded, len(audio), text, reference, expected)
         if scored.choice:
