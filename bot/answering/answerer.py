@@ -6,7 +6,10 @@ those words: sentence vectors barely see a "no", so "no swelling" would otherwis
 entry it rules out. Its other clauses of denial go too when what is left is answerable on its own ("no
 pain, nothing weird. how often should I train" asks how often, not about soreness). If nothing else in
 it is answerable ("nothing popped", "it's a dull ache, not a stabbing pain"), it is about whether the
-soreness is normal: safety.yaml's `reassured` entry answers. A message not answered whole is asked again
+soreness is normal: safety.yaml's `reassured` entry answers. A message that denies a complaint no phrase
+names ("nothing sharp, just a dull ache. what helps?") and so ranks the safety entry first by meaning is
+asked again without that denial, and answered so if another entry answers it confidently. A message
+not answered whole is asked again
 without its clauses of denial, even of signs safety.yaml does not name ("no weakness, just wondering how
 long to rest"), then as what follows its last "but" ("ok dumb question but what even is a ham raise").
 
@@ -71,6 +74,10 @@ class Answerer:
         undenied = self.red_flags.undenied(question)
         asked = undenied if reassured else question
         best, score = self._confident(asked) if asked else (None, 0.0)
+        if best is flag and not reassured and self.red_flags.denies_a_symptom(question):
+            other, other_score = self._confident(undenied) if undenied else (None, 0.0)
+            if other is not None and other is not flag:  # "nothing sharp, just a dull ache. what helps?"
+                best, score, asked, reassured = other, other_score, undenied, True
         if best is None and not reassured and undenied not in ("", question):  # denies an unknown sign
             best, score, asked = self._instead(undenied, asked)  # "no weakness, just wondering how long..."
         if reassured and best is None:

@@ -43,9 +43,13 @@ GAP = frozenset(
 SYMPTOMS = frozenset(
     """
     pain pains ache aches aching soreness tenderness discomfort numbness tingling redness heat warmth
-    stiffness cramp cramps cramping sharp stabbing shooting
+    stiffness cramp cramps cramping sharp stabbing shooting weak weakness numb tingly tender tight stiff
+    sore achy puffy
     """.split()
 )
+# Negations that deny ("nothing sharp", "legs aren't weak"), not those that report what a leg cannot do
+# ("can't straighten it", "won't hold me"), which is itself a warning sign.
+DENIALS = NEGATIONS - frozenset("cant cannot couldnt wont wouldnt shouldnt".split())
 # Two words that deny what follows them, as one negation does ("a dull ache rather than sharp pain").
 NEGATING_PAIRS = frozenset({("rather", "than"), ("instead", "of"), ("free", "of")})
 LIST_JOINS = frozenset({"or", "nor"})

@@ -18,7 +18,7 @@ import functools
 import itertools
 from dataclasses import dataclass
 
-from bot.answering.negation import BOUNDARIES, NEGATIONS, negation_of, tokenize
+from bot.answering.negation import BOUNDARIES, DENIALS, NEGATIONS, SYMPTOMS, negation_of, tokenize
 from bot.answering.spelling import speller_for
 from bot.core.textnorm import words
 from bot.knowledge.base import KnowledgeBase
@@ -49,16 +49,26 @@ class Scan:
 
     def undenied(self) -> str:
         """The message without its clauses of denial ("no pain, nothing popped, how often should I train"
-        asks how often): a clause that rules a warning sign out, or starts with a negation."""
+        asks how often): a clause that rules a warning sign out, or starts with a denial. Not one that
+        says what a leg cannot do ("can't straighten it"): that is a warning sign in other words."""
         taken = {k for start, end in (*self.flagged, *self.ruled_out) for k in range(start, end)}
         out = ""
         for start, end in self.clauses():
             head = next((w for w in self.words[start:end] if w not in BOUNDARIES), "")
-            if head in NEGATIONS or any(k in taken for k in range(start, end)):
+            if head in DENIALS or any(k in taken for k in range(start, end)):
                 continue
             joint = ", " if out and self.breaks[start] else " " if out else ""
             out += joint + " ".join(self.words[start:end])
         return out
+
+    def denies_a_symptom(self) -> bool:
+        """Whether a clause denies a complaint in words no phrase lists ("nothing sharp", "legs aren't
+        weak"): sentence vectors read those words and barely see the denial."""
+        for start, end in self.clauses():
+            clause = [w for w in self.words[start:end] if w not in BOUNDARIES]
+            if clause and clause[0] in DENIALS and any(w in SYMPTOMS for w in clause[1:]):
+                return True
+        return False
 
     def clauses(self) -> list[Span]:
         """Word spans split at punctuation and before each word that starts a clause ("but", "how")."""
@@ -159,6 +169,10 @@ class RedFlagDetector:
     def undenied(self, question: str) -> str:
         """The message without its clauses of denial (Scan.undenied)."""
         return self.scan(question).undenied()
+
+    def denies_a_symptom(self, question: str) -> bool:
+        """Whether the message denies a complaint no phrase names (Scan.denies_a_symptom)."""
+        return self.scan(question).denies_a_symptom()
 
     def unclear(self, question: str, ranked: list[tuple[str, float]]) -> bool:
         """Whether the safety entry tops the ranking by meaning alone, barely ahead of the next entry."""

@@ -106,6 +106,31 @@ def test_a_denial_of_no_known_warning_sign_is_dropped_when_the_whole_is_not_answ
     assert answer.entry is not None and answer.entry.id == "rest-between-sets" and not answer.red_flag
 
 
+# A complaint denied in words no phrase lists: the sentence vectors read "sharp" and "weak" and led with
+# the safety answer (both from a development batch, benchmarks/data/dev10.yaml).
+DENIED_IN_OTHER_WORDS = [
+    ("nothing sharp, just a dull ache all over my hamstrings. what helps?", "doms-relief"),
+    ("nothing sharp, it just hurts to sit down, when does it stop", "doms-how-long"),
+    ("legs arent weak or bruised, theyre just sore. whats actually going on in the muscle?", "doms-what"),
+]
+
+
+@pytest.mark.parametrize(("text", "expect"), DENIED_IN_OTHER_WORDS)
+def test_a_complaint_denied_in_other_words_is_not_a_red_flag(text: str, expect: str) -> None:
+    answer = INDEX.answer(text)
+    assert not answer.red_flag and not leads_with_safety(text)
+    assert answer.entry is not None and answer.entry.id == expect and answer.reassured
+
+
+def test_what_a_leg_cannot_do_is_not_a_denial() -> None:
+    # "can't straighten it" reports a loss, so it is kept; a plain denial ("nothing sharp") is dropped
+    assert DETECTOR.undenied("cant straighten my leg since, how often should i train").startswith("cant")
+    assert DETECTOR.undenied("nothing sharp, how often should i train") == "how often should i train"
+    assert not DETECTOR.denies_a_symptom("cant straighten it, is it sharp")
+    answer = INDEX.answer("cant straighten my leg properly since i did them, how often should i train")
+    assert answer.entry is None or answer.entry.id != "frequency"
+
+
 def test_a_preamble_before_but_does_not_sink_the_question_after_it() -> None:
     # "dumb" and "silly" are chat filler, and a whole that is not answered is asked again after its "but"
     # (this one abstained before either)

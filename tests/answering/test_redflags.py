@@ -47,6 +47,8 @@ def test_red_flag_phrasings(text: str) -> None:
         "back of my thigh ballooned overnight",
         "zero strength in that leg since yesterday's session",
         "i cannot even bend my knee properly against the pad",
+        "my right leg is way weaker than before the workout",
+        "legs feel weaker than usual since the nordics",
     ],
 )
 def test_giving_way_and_tearing_are_caught_by_phrase(text: str) -> None:
