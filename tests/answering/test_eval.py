@@ -1,6 +1,6 @@
 """The evaluation sets: top-1 accuracy and abstention on the held-out half of eval.yaml and on check.yaml,
-check2.yaml, check3.yaml, check4.yaml, check5.yaml, check6.yaml and check7.yaml (nothing was tuned on
-them). Run with `-s` to see the figures."""
+check2.yaml, check3.yaml, check4.yaml, check5.yaml, check6.yaml, check7.yaml and check8.yaml (nothing was
+tuned on them). Run with `-s` to see the figures."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from tests.data import (
     CHECK5_FILE,
     CHECK6_FILE,
     CHECK7_FILE,
+    CHECK8_FILE,
     CHECK_FILE,
     EVAL_FILE,
     HELD_OUT_FILES,
@@ -38,7 +39,9 @@ HELD_OUT_HALF_FLOORS = (0.93, 0.96)
 # floors the figures of the 141 filed (0.904 / 0.979); raised on 2026-12-07, with check5's, to today's
 # figures (0.926, check5 0.955). check7 is the blind batch of 2026-12-07 (measured once before filing:
 # 0.919 / 1.000 on all 200), its floors just under the figures of the 127 filed (0.918 / 1.000; one
-# off-topic miss of its 30 would give 0.967).
+# off-topic miss of its 30 would give 0.967). check8 is the second blind batch of 2026-12-07 (measured once
+# before filing: 0.926 / 1.000 on all 200), its floors just under the figures of the 141 filed (0.911 /
+# 1.000; one off-topic miss of its 40 would give 0.975).
 FLOORS = {
     CHECK_FILE: (0.96, 0.98),
     CHECK2_FILE: (0.98, 1.00),
@@ -47,6 +50,7 @@ FLOORS = {
     CHECK5_FILE: (0.95, 0.94),
     CHECK6_FILE: (0.92, 0.97),
     CHECK7_FILE: (0.91, 0.96),
+    CHECK8_FILE: (0.91, 0.97),
 }
 
 
