@@ -90,6 +90,11 @@ ASKED_AFTER_REASSURING = [
     ("no pain, no swelling, all good. how many sets should i do this week", "protocol-10-week"),
     ("no aches, no swelling, legs fine, what should i do with my hands", "using-hands"),
     ("no swelling, no pain, nothing weird, whats a good warm up", "warm-up"),
+    # a complaint denied in words no phrase lists: the sentence vectors read "sharp" and "weak" and led
+    # with the safety answer (from a development batch, benchmarks/data/dev10.yaml)
+    ("nothing sharp, just a dull ache all over my hamstrings. what helps?", "doms-relief"),
+    ("nothing sharp, it just hurts to sit down, when does it stop", "doms-how-long"),
+    ("legs arent weak or bruised, theyre just sore. whats actually going on in the muscle?", "doms-what"),
 ]
 
 
@@ -97,29 +102,13 @@ ASKED_AFTER_REASSURING = [
 def test_the_question_after_the_reassurance_is_answered(text: str, expect: str) -> None:
     answer = INDEX.answer(text)
     assert answer.entry is not None and answer.entry.id == expect and answer.reassured
-    assert not answer.red_flag
+    assert not answer.red_flag and not leads_with_safety(text)
 
 
 def test_a_denial_of_no_known_warning_sign_is_dropped_when_the_whole_is_not_answered() -> None:
     # "no weakness" is no safety.yaml phrase, so nothing is ruled out; asked whole, the message abstained
     answer = INDEX.answer("legs feel totally normal, no weakness, just curious how long to rest between sets")
     assert answer.entry is not None and answer.entry.id == "rest-between-sets" and not answer.red_flag
-
-
-# A complaint denied in words no phrase lists: the sentence vectors read "sharp" and "weak" and led with
-# the safety answer (both from a development batch, benchmarks/data/dev10.yaml).
-DENIED_IN_OTHER_WORDS = [
-    ("nothing sharp, just a dull ache all over my hamstrings. what helps?", "doms-relief"),
-    ("nothing sharp, it just hurts to sit down, when does it stop", "doms-how-long"),
-    ("legs arent weak or bruised, theyre just sore. whats actually going on in the muscle?", "doms-what"),
-]
-
-
-@pytest.mark.parametrize(("text", "expect"), DENIED_IN_OTHER_WORDS)
-def test_a_complaint_denied_in_other_words_is_not_a_red_flag(text: str, expect: str) -> None:
-    answer = INDEX.answer(text)
-    assert not answer.red_flag and not leads_with_safety(text)
-    assert answer.entry is not None and answer.entry.id == expect and answer.reassured
 
 
 def test_what_a_leg_cannot_do_is_not_a_denial() -> None:
