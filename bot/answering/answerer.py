@@ -75,9 +75,10 @@ class Answerer:
         asked = undenied if reassured else question
         best, score = self._confident(asked) if asked else (None, 0.0)
         if best is flag and not reassured and self.red_flags.denies_a_symptom(question):
-            other, other_score = self._confident(undenied) if undenied else (None, 0.0)
+            rest = self.red_flags.without_denied(undenied) if undenied else ""
+            other, other_score = self._confident(rest) if rest else (None, 0.0)
             if other is not None and other is not flag:  # "nothing sharp, just a dull ache. what helps?"
-                best, score, asked, reassured = other, other_score, undenied, True
+                best, score, asked, reassured = other, other_score, rest, True
         if best is None and not reassured and undenied not in ("", question):  # denies an unknown sign
             best, score, asked = self._instead(undenied, asked)  # "no weakness, just wondering how long..."
         if reassured and best is None:

@@ -26,7 +26,7 @@ NEGATIONS = frozenset(
     """
     no not nothing never without none nor neither zero nt dont doesnt didnt isnt wasnt arent werent
     havent hasnt hadnt wont cant cannot couldnt wouldnt shouldnt aint didn doesn isn wasn dint dnt dosnt
-    doesent didint havnt nothings nothin
+    doesent didint havnt nothings nothin nobody noone
     """.split()
 )
 # Words that may stand between a negation and the phrase it covers.
@@ -36,7 +36,7 @@ GAP = frozenset(
     feel felt feeling feels hear heard hearing see saw seen seeing notice noticed noticing spot spotted
     have has had having get got getting gotten been be is was are were am there theres think thought
     like anything went go goes did do does experienced experience experiencing show shows showed showing
-    or sound sounds noise noises really real
+    or sound sounds noise noises really real up reported complained mentioned
     """.split()
 )
 # Other complaints that may share a negated list with a warning sign ("no pain or swelling").
@@ -44,7 +44,7 @@ SYMPTOMS = frozenset(
     """
     pain pains ache aches aching soreness tenderness discomfort numbness tingling redness heat warmth
     stiffness cramp cramps cramping sharp stabbing shooting weak weakness numb tingly tender tight stiff
-    sore achy puffy
+    sore achy puffy swell
     """.split()
 )
 # Negations that deny ("nothing sharp", "legs aren't weak"), not those that report what a leg cannot do
@@ -144,6 +144,8 @@ def _history(tokens: Tokens, end: int, phrase_at: Set[int]) -> bool:
     for j in range(end, len(tokens.words)):
         word = tokens.words[j]
         if tokens.breaks[j]:
+            return False
+        if tokens.words[j - 1 : j + 1] == ("or", "anything"):  # "no dark pee or anything like that"
             return False
         if word in AFFIRMERS or tuple(tokens.words[j : j + 2]) in AFFIRMING_PAIRS:
             return True

@@ -18,7 +18,15 @@ import functools
 import itertools
 from dataclasses import dataclass
 
-from bot.answering.negation import BOUNDARIES, DENIALS, NEGATIONS, SYMPTOMS, negation_of, tokenize
+from bot.answering.negation import (
+    BOUNDARIES,
+    DENIALS,
+    NEGATIONS,
+    SYMPTOMS,
+    negation_of,
+    tokenize,
+)
+from bot.answering.negation import GAP as HARMLESS
 from bot.answering.spelling import speller_for
 from bot.core.textnorm import words
 from bot.knowledge.base import KnowledgeBase
@@ -27,7 +35,8 @@ RED_FLAG_LEAD = 0.1  # how far the safety entry chosen by meaning alone must lea
 GAP_MARK = "..."  # in a phrase, "lost ... strength": up to GAP_WORDS words may stand there
 GAP = "\u2026"  # how a gap is kept in a phrase's word tuple
 GAP_WORDS = 3
-GAP_BREAKS = BOUNDARIES - {"so"}  # a new clause ends a gap; "lost so much strength" does not
+# a new clause ends a gap; "lost so much strength" and "my leg just gives way" do not
+GAP_BREAKS = BOUNDARIES - {"so", "just"}
 
 Span = tuple[int, int]  # word positions [start, end)
 
@@ -66,9 +75,30 @@ class Scan:
         weak"): sentence vectors read those words and barely see the denial."""
         for start, end in self.clauses():
             clause = [w for w in self.words[start:end] if w not in BOUNDARIES]
-            if clause and clause[0] in DENIALS and any(w in SYMPTOMS for w in clause[1:]):
-                return True
+            for k, word in enumerate(clause):
+                if word in DENIALS:
+                    following = next((w for w in clause[k + 1 :] if w not in HARMLESS), "")
+                    if following in SYMPTOMS:  # "no real weakness", "its not sharp"
+                        return True
         return False
+
+    def without_denied(self) -> str:
+        """The message without each denial and the complaint it denies ("its a dull ache not sharp, is
+        that too much" asks "its a dull ache, is that too much"), its punctuation kept."""
+        dropped: set[int] = set()
+        for k, word in enumerate(self.words):
+            if word not in DENIALS:
+                continue
+            j = k + 1
+            while j < len(self.words) and not self.breaks[j] and self.words[j] in HARMLESS:
+                j += 1
+            if j < len(self.words) and not self.breaks[j] and self.words[j] in SYMPTOMS:
+                dropped.update(range(k, j + 1))
+        out = ""
+        for k, word in enumerate(self.words):
+            if k not in dropped:
+                out += (", " if out and self.breaks[k] else " " if out else "") + word
+        return out
 
     def clauses(self) -> list[Span]:
         """Word spans split at punctuation and before each word that starts a clause ("but", "how")."""
@@ -169,6 +199,10 @@ class RedFlagDetector:
     def undenied(self, question: str) -> str:
         """The message without its clauses of denial (Scan.undenied)."""
         return self.scan(question).undenied()
+
+    def without_denied(self, question: str) -> str:
+        """The message without its denied complaints (Scan.without_denied)."""
+        return self.scan(question).without_denied()
 
     def denies_a_symptom(self, question: str) -> bool:
         """Whether the message denies a complaint no phrase names (Scan.denies_a_symptom)."""

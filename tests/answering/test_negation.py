@@ -37,6 +37,12 @@ REASSURING = [
     "no stabbing or shooting pain, just sore",
     "a dull ache rather than sharp pain",
     "free of any swelling, just sore hamstrings",
+    # a list closed with "or anything like that", a sign denied in other words, a hedged reassurance,
+    # and nobody reporting one (from a development batch of safety messages, benchmarks/data/dev11.yaml)
+    "no dark pee or anything like that, just regular soreness",
+    "its not sharp its more like a dull throb, day 4 now. when does it stop",
+    "pee looks totally normal, just really sore",
+    "nobody reported sharp pain, just soreness",
 ]
 # a warning sign the message reports, next to one it rules out, or in doubt: still red flags
 ALARMING = [
@@ -55,6 +61,8 @@ ALARMING = [
     "no it really popped",
     "not really sure if it popped",
     "sharp pain rather than an ache",
+    "never had a pop like that before",
+    "my pee looks totally not normal",
 ]
 
 
@@ -109,6 +117,14 @@ def test_a_denial_of_no_known_warning_sign_is_dropped_when_the_whole_is_not_answ
     # "no weakness" is no safety.yaml phrase, so nothing is ruled out; asked whole, the message abstained
     answer = INDEX.answer("legs feel totally normal, no weakness, just curious how long to rest between sets")
     assert answer.entry is not None and answer.entry.id == "rest-between-sets" and not answer.red_flag
+
+
+def test_a_denied_complaint_is_taken_out_of_the_question_with_its_denial() -> None:
+    assert DETECTOR.without_denied("its a dull ache not sharp, is that too much") == (
+        "its a dull ache, is that too much"
+    )
+    assert DETECTOR.without_denied("no real weakness, how often should i train") == "how often should i train"
+    assert not INDEX.answer("didn't swell up or bruise, just aches").red_flag
 
 
 def test_what_a_leg_cannot_do_is_not_a_denial() -> None:

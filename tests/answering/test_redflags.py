@@ -49,10 +49,21 @@ def test_red_flag_phrasings(text: str) -> None:
         "i cannot even bend my knee properly against the pad",
         "my right leg is way weaker than before the workout",
         "legs feel weaker than usual since the nordics",
+        "my leg just gives way when i go down stairs",
+        "my leg kinda buckles when i walk",
+        "leg wont work properly since my nordic session",
+        "lost all my power in that leg",
     ],
 )
 def test_giving_way_and_tearing_are_caught_by_phrase(text: str) -> None:
     assert INDEX.red_flags.mentioned(text) and INDEX.answer(text).red_flag
+
+
+@pytest.mark.parametrize(
+    "text", ["i have no power rack, how do i anchor my feet", "no strength training experience, can i start"]
+)
+def test_no_power_rack_and_no_strength_training_are_no_alarm(text: str) -> None:
+    assert not INDEX.red_flags.mentioned(text) and not INDEX.answer(text).red_flag
 
 
 def test_strength_that_feels_normal_is_a_reassurance_and_strength_gains_are_not() -> None:
