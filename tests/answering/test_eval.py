@@ -1,6 +1,5 @@
 """The evaluation sets: top-1 accuracy and abstention on the held-out half of eval.yaml and on check.yaml,
-check2.yaml, check3.yaml, check4.yaml, check5.yaml, check6.yaml, check7.yaml and check8.yaml (nothing was
-tuned on them). Run with `-s` to see the figures."""
+check2.yaml to check9.yaml (nothing was tuned on them). Run with `-s` to see the figures."""
 
 from __future__ import annotations
 
@@ -30,7 +29,8 @@ HELD_OUT_HALF_FLOORS = (0.93, 0.96)
 # 0.919 / 1.000 on all 200), its floors just under the figures of the 127 filed (0.918 / 1.000; one
 # off-topic miss of its 30 would give 0.967). check8 is the second blind batch of 2026-12-07 (measured once
 # before filing: 0.926 / 1.000 on all 200), its floors just under the figures of the 141 filed (0.911 /
-# 1.000; one off-topic miss of its 40 would give 0.975).
+# 1.000; one off-topic miss of its 40 would give 0.975). check9 is the third (measured once before filing:
+# 0.904 / 0.954 on all 200), its floors just under the figures of the 135 filed (0.891 / 0.912).
 FLOORS = {
     "check.yaml": (0.96, 0.98),
     "check2.yaml": (0.98, 1.00),
@@ -40,6 +40,7 @@ FLOORS = {
     "check6.yaml": (0.92, 0.97),
     "check7.yaml": (0.91, 0.96),
     "check8.yaml": (0.91, 0.97),
+    "check9.yaml": (0.89, 0.91),
 }
 
 
