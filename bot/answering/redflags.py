@@ -18,14 +18,7 @@ import functools
 import itertools
 from dataclasses import dataclass
 
-from bot.answering.negation import (
-    BOUNDARIES,
-    DENIALS,
-    NEGATIONS,
-    SYMPTOMS,
-    negation_of,
-    tokenize,
-)
+from bot.answering.negation import BOUNDARIES, DENIALS, NEGATIONS, SYMPTOMS, negation_of, tokenize
 from bot.answering.negation import GAP as HARMLESS
 from bot.answering.spelling import speller_for
 from bot.core.textnorm import words
@@ -70,22 +63,10 @@ class Scan:
             out += joint + " ".join(self.words[start:end])
         return out
 
-    def denies_a_symptom(self) -> bool:
-        """Whether a clause denies a complaint in words no phrase lists ("nothing sharp", "legs aren't
-        weak"): sentence vectors read those words and barely see the denial."""
-        for start, end in self.clauses():
-            clause = [w for w in self.words[start:end] if w not in BOUNDARIES]
-            for k, word in enumerate(clause):
-                if word in DENIALS:
-                    following = next((w for w in clause[k + 1 :] if w not in HARMLESS), "")
-                    if following in SYMPTOMS:  # "no real weakness", "its not sharp"
-                        return True
-        return False
-
-    def without_denied(self) -> str:
-        """The message without each denial and the complaint it denies ("its a dull ache not sharp, is
-        that too much" asks "its a dull ache, is that too much"), its punctuation kept."""
-        dropped: set[int] = set()
+    def denied(self) -> set[int]:
+        """Where the message denies a complaint, the denial included, in words no phrase need list
+        ("nothing sharp", "legs aren't really weak"): sentence vectors read them and barely see the denial."""
+        out: set[int] = set()
         for k, word in enumerate(self.words):
             if word not in DENIALS:
                 continue
@@ -93,7 +74,13 @@ class Scan:
             while j < len(self.words) and not self.breaks[j] and self.words[j] in HARMLESS:
                 j += 1
             if j < len(self.words) and not self.breaks[j] and self.words[j] in SYMPTOMS:
-                dropped.update(range(k, j + 1))
+                out.update(range(k, j + 1))
+        return out
+
+    def without_denied(self) -> str:
+        """The message without its denied complaints ("its a dull ache not sharp, is that too much" asks
+        "its a dull ache, is that too much"), its punctuation kept."""
+        dropped = self.denied()
         out = ""
         for k, word in enumerate(self.words):
             if k not in dropped:
@@ -205,8 +192,8 @@ class RedFlagDetector:
         return self.scan(question).without_denied()
 
     def denies_a_symptom(self, question: str) -> bool:
-        """Whether the message denies a complaint no phrase names (Scan.denies_a_symptom)."""
-        return self.scan(question).denies_a_symptom()
+        """Whether the message denies a complaint, named by a phrase or not (Scan.denied)."""
+        return bool(self.scan(question).denied())
 
     def unclear(self, question: str, ranked: list[tuple[str, float]]) -> bool:
         """Whether the safety entry tops the ranking by meaning alone, barely ahead of the next entry."""
