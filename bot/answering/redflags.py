@@ -18,8 +18,15 @@ import functools
 import itertools
 from dataclasses import dataclass
 
-from bot.answering.negation import BOUNDARIES, DENIALS, NEGATIONS, SYMPTOMS, negation_of, tokenize
-from bot.answering.negation import GAP as HARMLESS
+from bot.answering.negation import (
+    BOUNDARIES,
+    DENIALS,
+    NEGATIONS,
+    SYMPTOMS,
+    Tokens,
+    negation_of,
+    tokenize,
+)
 from bot.answering.spelling import speller_for
 from bot.core.textnorm import words
 from bot.knowledge.base import KnowledgeBase
@@ -28,6 +35,7 @@ RED_FLAG_LEAD = 0.1  # how far the safety entry chosen by meaning alone must lea
 GAP_MARK = "..."  # in a phrase, "lost ... strength": up to GAP_WORDS words may stand there
 GAP = "\u2026"  # how a gap is kept in a phrase's word tuple
 GAP_WORDS = 3
+INABILITY = NEGATIONS - DENIALS  # "can't straighten it" reports a warning sign, it denies none
 # a new clause ends a gap; "lost so much strength" and "my leg just gives way" do not
 GAP_BREAKS = BOUNDARIES - {"so", "just"}
 
@@ -54,37 +62,37 @@ class Scan:
         asks how often): a clause that rules a warning sign out, or starts with a denial. Not one that
         says what a leg cannot do ("can't straighten it"): that is a warning sign in other words."""
         taken = {k for start, end in (*self.flagged, *self.ruled_out) for k in range(start, end)}
-        out = ""
+        kept: list[int] = []
         for start, end in self.clauses():
             head = next((w for w in self.words[start:end] if w not in BOUNDARIES), "")
-            if head in DENIALS or any(k in taken for k in range(start, end)):
-                continue
-            joint = ", " if out and self.breaks[start] else " " if out else ""
-            out += joint + " ".join(self.words[start:end])
-        return out
+            if head not in DENIALS and not any(k in taken for k in range(start, end)):
+                kept += range(start, end)
+        return self._text(kept)
 
     def denied(self) -> set[int]:
         """Where the message denies a complaint, the denial included, in words no phrase need list
-        ("nothing sharp", "legs aren't really weak"): sentence vectors read them and barely see the denial."""
+        ("nothing sharp", "legs aren't really weak"): sentence vectors read them and barely see the denial.
+        A denial covers a complaint as it covers a red-flag phrase (negation.negation_of)."""
+        tokens = Tokens(self.words, self.breaks)
         out: set[int] = set()
         for k, word in enumerate(self.words):
-            if word not in DENIALS:
-                continue
-            j = k + 1
-            while j < len(self.words) and not self.breaks[j] and self.words[j] in HARMLESS:
-                j += 1
-            if j < len(self.words) and not self.breaks[j] and self.words[j] in SYMPTOMS:
-                out.update(range(k, j + 1))
+            if word in SYMPTOMS:
+                negation = negation_of(tokens, k, k + 1, frozenset())
+                if negation is not None and self.words[negation] not in INABILITY:
+                    out.update(range(negation, k + 1))
         return out
 
     def without_denied(self) -> str:
         """The message without its denied complaints ("its a dull ache not sharp, is that too much" asks
         "its a dull ache, is that too much"), its punctuation kept."""
         dropped = self.denied()
+        return self._text([k for k in range(len(self.words)) if k not in dropped])
+
+    def _text(self, kept: list[int]) -> str:
+        """These words, in order, with a comma where punctuation stood before one (not the first)."""
         out = ""
-        for k, word in enumerate(self.words):
-            if k not in dropped:
-                out += (", " if out and self.breaks[k] else " " if out else "") + word
+        for k in kept:
+            out += (", " if out and self.breaks[k] else " " if out else "") + self.words[k]
         return out
 
     def clauses(self) -> list[Span]:
