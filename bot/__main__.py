@@ -188,7 +188,7 @@ def cmd_check(folder: Path) -> int:
         )
     elif stale_shipped_classifier(kb):
         print(
-            f"note: the classifier in {folder / SHIPPED} was fitted on other example questions; run "
+            f"note: a classifier in {folder / SHIPPED} was fitted on other example questions; run "
             f"`hamcoach vectors {folder}` so the bot need not fit it at start-up"
         )
     return 0

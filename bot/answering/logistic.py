@@ -5,13 +5,14 @@ benchmarks/calibrate.py prints for bot/answering/confidence.py (two classes)."""
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
 
 # scipy's own default for L-BFGS-B's `ftol`: stop when the loss falls by less than this share in a step
 LOSS_TOLERANCE = 2.220446049250313e-09
 
 
 def fit(
-    rows: np.ndarray,
+    rows: np.ndarray | sparse.spmatrix,
     labels: np.ndarray,
     classes: int,
     inverse_penalty: float,
@@ -25,9 +26,14 @@ def fit(
     the gradient alone stops it."""
     from scipy.optimize import minimize  # 0.2 s to import: only when fitting, not when shipped weights serve
 
-    x = np.hstack([rows.astype(np.float64), np.ones((len(rows), 1))])
+    ones = np.ones((rows.shape[0], 1))
+    x: np.ndarray | sparse.csr_matrix
+    if sparse.issparse(rows):  # bot/answering/ngrams.py's letter runs: tens of thousands of columns
+        x = sparse.hstack([rows.astype(np.float64), ones], format="csr")
+    else:
+        x = np.hstack([rows.astype(np.float64), ones])
     shape = (x.shape[1], classes)
-    at_label = (np.arange(len(x)), labels)
+    at_label = (np.arange(x.shape[0]), labels)
     unpenalised = np.ones(shape)
     unpenalised[-1] = 0.0  # the bias is not shrunk
 
@@ -42,7 +48,7 @@ def fit(
         shrunk = weights * unpenalised
         loss += float((shrunk**2).sum()) / (2 * inverse_penalty)
         gradient = x.T @ p + shrunk / inverse_penalty
-        return loss / len(x), gradient.ravel() / len(x)
+        return loss / x.shape[0], np.asarray(gradient).ravel() / x.shape[0]
 
     result = minimize(
         loss_and_gradient,

@@ -17,7 +17,7 @@ from tests.data import EVAL_FILE, HELD_OUT, HELD_OUT_FILES
 # a change that falls below one is not done, whatever else it improves; raise them as figures improve.
 # Each is the highest that pair ever had here (issue 14 restored check3's abstention floor, once lowered
 # from 0.95 to 0.94 to fit a figure). Figures: see CHANGELOG.md and `pytest -s` on this file.
-HELD_OUT_HALF_FLOORS = (0.93, 0.96)
+HELD_OUT_HALF_FLOORS = (0.96, 0.96)
 # check4 is the blind batch of 2026-12-02 (measured once before filing: 0.736 / 0.796 on all 219 messages),
 # its floors the figures of the 195 filed after the near copies of knowledge texts were taken out.
 # check5 is the blind batch of 2026-12-03 (measured once before filing: 0.958 / 0.967 on all 180), its
@@ -31,16 +31,18 @@ HELD_OUT_HALF_FLOORS = (0.93, 0.96)
 # before filing: 0.926 / 1.000 on all 200), its floors just under the figures of the 141 filed (0.911 /
 # 1.000; one off-topic miss of its 40 would give 0.975). check9 is the third (measured once before filing:
 # 0.904 / 0.954 on all 200), its floors just under the figures of the 135 filed (0.891 / 0.912).
+# Top-1 floors raised on 2026-12-08 to just under the figures with the letter-run vote (ranker.py):
+# eval half 0.969, check3 0.946, check6 0.957, check7 0.928, check8 0.921, check9 0.901.
 FLOORS = {
     "check.yaml": (0.96, 0.98),
     "check2.yaml": (0.98, 1.00),
-    "check3.yaml": (0.93, 0.96),
+    "check3.yaml": (0.94, 0.96),
     "check4.yaml": (0.71, 0.81),
     "check5.yaml": (0.95, 0.94),
-    "check6.yaml": (0.92, 0.97),
-    "check7.yaml": (0.91, 0.96),
-    "check8.yaml": (0.91, 0.97),
-    "check9.yaml": (0.89, 0.91),
+    "check6.yaml": (0.95, 0.97),
+    "check7.yaml": (0.92, 0.96),
+    "check8.yaml": (0.92, 0.97),
+    "check9.yaml": (0.90, 0.91),
 }
 
 

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import sqlite_utils
 
+from bot.answering import ngrams
 from bot.answering.vectors import classifier
 from bot.answering.vectors.encoder import HIDDEN, MODEL_NAME, Encoder, shared_encoder
 from bot.core.textnorm import MAX_TOKENS, words
@@ -41,7 +42,12 @@ from bot.knowledge.base import Entry, KnowledgeBase
 log = logging.getLogger(__name__)
 
 TABLE = "text_vectors"
-CLASSIFIER_TABLE = "classifier_weights"  # the latest fit only
+# The fits kept beside the vectors, by name: the sentence classifier (classifier.py) and the letter-run
+# one (bot/answering/ngrams.py). vectors.npz holds each as arrays `name` and `name_key` (its fingerprint);
+# the database, the latest fit of each in its own table.
+CLASSIFIER, NGRAMS = "classifier", "ngrams"
+WEIGHT_TABLES = {CLASSIFIER: "classifier_weights", NGRAMS: "ngram_weights"}
+CLASSIFIER_TABLE = WEIGHT_TABLES[CLASSIFIER]
 SHIPPED = "vectors.npz"  # in the knowledge folder
 BEST_SHARE = 0.7  # closeness = 0.7 x best cosine + 0.3 x second best: two close examples beat one fluke
 _memo: dict[str, np.ndarray] = {}
@@ -92,47 +98,44 @@ class VectorCache:
         stored = self._shipped
         return _remember({k: stored[k].astype(np.float32) for k in missing if k in stored}, missing)
 
-    def known_classifier(self, key: str, shape: tuple[int, int]) -> np.ndarray | None:
-        """Logistic weights fitted on exactly these rows (`key`): from vectors.npz, else from the
-        database, where an earlier start left them; None if neither has them."""
+    def known_weights(self, name: str, key: str, shape: tuple[int, int]) -> np.ndarray | None:
+        """Logistic weights of fit `name` fitted on exactly these rows (`key`): from vectors.npz, else
+        from the database, where an earlier start left them; None if neither has them."""
         if self.shipped is not None:
-            shipped = read_shipped_classifier(self.shipped, key, shape)
+            shipped = read_shipped_weights(self.shipped, name, key, shape)
             if shipped is not None:
                 return shipped
         if self.db_path is None:
             return None
+        table = WEIGHT_TABLES[name]
         try:
             db = sqlite_utils.Database(self.db_path)
             row = None
-            if CLASSIFIER_TABLE in db.table_names():
-                row = db.execute(f"select weights from {CLASSIFIER_TABLE} where key = ?", [key]).fetchone()
+            if table in db.table_names():
+                row = db.execute(f"select weights from {table} where key = ?", [key]).fetchone()
             db.close()
         except sqlite3.Error as exc:
-            log.warning("could not read the cached classifier from %s: %s", self.db_path, exc)
+            log.warning("could not read the cached %s weights from %s: %s", name, self.db_path, exc)
             return None
         if row is None or not isinstance(row[0], bytes) or len(row[0]) != 4 * shape[0] * shape[1]:
             return None
         weights = np.frombuffer(row[0], dtype=np.float32).reshape(shape)
         return weights.copy() if np.isfinite(weights).all() else None
 
-    def store_classifier(self, key: str, weights: np.ndarray) -> None:
+    def store_weights(self, name: str, key: str, weights: np.ndarray) -> None:
         """Keep a fit for the next start (replacing the last one), when the bot's database exists."""
         if self.db_path is None:
             return
+        table = WEIGHT_TABLES[name]
         try:
             db = sqlite_utils.Database(self.db_path)
             with db.conn:
-                db.execute(
-                    f"create table if not exists {CLASSIFIER_TABLE} (key text primary key, weights blob)"
-                )
-                db.execute(f"delete from {CLASSIFIER_TABLE}")
-                db.execute(
-                    f"insert into {CLASSIFIER_TABLE} values (?, ?)",
-                    [key, weights.astype(np.float32).tobytes()],
-                )
+                db.execute(f"create table if not exists {table} (key text primary key, weights blob)")
+                db.execute(f"delete from {table}")
+                db.execute(f"insert into {table} values (?, ?)", [key, weights.astype(np.float32).tobytes()])
             db.close()
         except sqlite3.Error as exc:
-            log.warning("could not cache the classifier in %s: %s", self.db_path, exc)
+            log.warning("could not cache the %s weights in %s: %s", name, self.db_path, exc)
 
     def _table(self) -> sqlite_utils.db.Table:
         assert self.db_path is not None
@@ -207,6 +210,7 @@ class Closeness:
     best: dict[str, float]
     off_topic: float
     fitted: dict[str, float]  # the classifier's probability per entry (bot/answering/vectors/classifier.py)
+    letters: dict[str, float]  # the letter-run classifier's (bot/answering/ngrams.py); empty without it
 
 
 class EntryVectors:
@@ -227,34 +231,54 @@ class EntryVectors:
         self.fingerprint = layout.fingerprint
         self.keys = frozenset(layout.keys)  # every text's key: what the database cache should keep
         classes = len(self.ids) + 1
-        known = cache.known_classifier(self.fingerprint, (self.matrix.shape[1] + 1, classes))
+        known = cache.known_weights(CLASSIFIER, self.fingerprint, (self.matrix.shape[1] + 1, classes))
         if known is not None:
             self.classifier = classifier.Classifier(known, probabilities=True)
         else:
             rows = np.vstack([self.matrix, self.off_topic])
             self.classifier = classifier.fit(rows, layout.labels, classes)
             if self.classifier.probabilities:
-                cache.store_classifier(self.fingerprint, self.classifier.weights)
+                cache.store_weights(CLASSIFIER, self.fingerprint, self.classifier.weights)
+        self.letters, self.letters_fingerprint = _letters(layout, classes, cache)
 
     def closeness(self, question: str, within: str | None = None) -> Closeness:
         """`within`: the message `question` is a part of (a half of a two-part message), whose encoder
         pass it is read from rather than encoded again (Encoder.part_vector)."""
         text = encoder_text(question)
         part = self.cache.encoder.part_vector(encoder_text(within), text) if within is not None else None
-        return self.scores(part if part is not None else self.cache.encoder.encode([text])[0])
+        return self.scores(part if part is not None else self.cache.encoder.encode([text])[0], text)
 
-    def scores(self, question_vector: np.ndarray) -> Closeness:
+    def scores(self, question_vector: np.ndarray, text: str) -> Closeness:
+        """`text`: the question as the encoder saw it, for the letter-run classifier."""
         sims = np.append(self.matrix @ question_vector, np.float32(-1.0))[self.grid]
         top2 = -np.partition(-sims, 1, axis=1)[:, :2] if len(self.ids) else np.zeros((0, 2))
         off = float((self.off_topic @ question_vector).max()) if len(self.off_topic) else -1.0
         mixed = BEST_SHARE * top2[:, 0] + (1 - BEST_SHARE) * np.maximum(top2[:, 1], 0.0)
         fitted = self.classifier.scores(question_vector)[: len(self.ids)]  # the last class is off-topic
+        letters = self.letters.scores(text)[: len(self.ids)] if self.letters is not None else np.zeros(0)
         return Closeness(
             dict(zip(self.ids, mixed.tolist(), strict=True)),
             dict(zip(self.ids, top2[:, 0].tolist(), strict=True)),
             off,
             dict(zip(self.ids, fitted.tolist(), strict=True)),
+            dict(zip(self.ids, letters.tolist(), strict=False)),
         )
+
+
+def _letters(layout: _Layout, classes: int, cache: VectorCache) -> tuple[ngrams.NgramClassifier | None, str]:
+    """The letter-run classifier and its fingerprint: shipped or cached weights, else fitted now (about ten
+    seconds, then cached). None for a knowledge base too big to fit at start-up (the sentence classifier's
+    limit): the ranking then goes without its vote."""
+    texts = layout.texts()
+    key = ngrams.fingerprint(texts, layout.labels)
+    if not classifier.is_logistic(len(texts), classes):
+        return None, key
+    vocabulary = ngrams.Vocabulary.of(texts)
+    weights = cache.known_weights(NGRAMS, key, ngrams.shape(vocabulary, classes))
+    if weights is None:
+        weights = ngrams.fit(vocabulary, texts, layout.labels, classes)
+        cache.store_weights(NGRAMS, key, weights)
+    return ngrams.NgramClassifier(vocabulary, weights), key
 
 
 @dataclass(frozen=True)
@@ -326,20 +350,20 @@ def read_shipped(path: Path, dimensions: int = HIDDEN) -> dict[str, np.ndarray]:
     return {str(k): v for k, v, ok in zip(keys, vectors, usable, strict=True) if ok}
 
 
-def read_shipped_classifier(path: Path, key: str, shape: tuple[int, int]) -> np.ndarray | None:
-    """Classifier weights from vectors.npz when their fingerprint is `key` and they are sound, else None
-    (then they are fitted again: time, not answers)."""
+def read_shipped_weights(path: Path, name: str, key: str, shape: tuple[int, int]) -> np.ndarray | None:
+    """The weights of fit `name` from vectors.npz when their fingerprint is `key` and they are sound,
+    else None (then they are fitted again: time, not answers)."""
     try:
         with np.load(path, allow_pickle=False) as data:
-            if "classifier" not in data or "classifier_key" not in data:
+            if name not in data or f"{name}_key" not in data:
                 return None
-            stored_key, weights = data["classifier_key"], data["classifier"]
+            stored_key, weights = data[f"{name}_key"], data[name]
     except (OSError, ValueError, KeyError, zipfile.BadZipFile):
         return None  # read_shipped has said so already
     if stored_key.shape != () or str(stored_key) != key:
         return None
     if weights.shape != shape or weights.dtype.kind != "f" or not np.isfinite(weights).all():
-        log.warning("ignoring the classifier in %s, it does not fit: run `hamcoach vectors`", path)
+        log.warning("ignoring the %s weights in %s, they do not fit: run `hamcoach vectors`", name, path)
         return None
     return weights.astype(np.float32)
 
@@ -351,14 +375,18 @@ def missing_from_shipped(kb: KnowledgeBase) -> int:
 
 
 def stale_shipped_classifier(kb: KnowledgeBase) -> bool:
-    """Whether start-up will have to fit the classifier (about a second) for want of current weights in
-    vectors.npz. No model needed."""
+    """Whether start-up will have to fit a classifier (about a second, the letter-run one about ten) for
+    want of current weights in vectors.npz. No model needed."""
     layout = _layout(kb)
     classes = len(kb.entries) + 1
     if not classifier.is_logistic(len(layout.labels), classes):
-        return False  # ridge, fitted at start-up in any case
-    shape = (HIDDEN + 1, classes)
-    return read_shipped_classifier(kb.folder / SHIPPED, layout.fingerprint, shape) is None
+        return False  # ridge, fitted at start-up in any case, and no letter-run classifier
+    path = kb.folder / SHIPPED
+    if read_shipped_weights(path, CLASSIFIER, layout.fingerprint, (HIDDEN + 1, classes)) is None:
+        return True
+    texts = layout.texts()
+    shape = ngrams.shape(ngrams.Vocabulary.of(texts), classes)
+    return read_shipped_weights(path, NGRAMS, ngrams.fingerprint(texts, layout.labels), shape) is None
 
 
 def _check_writable(path: Path, partial: Path) -> None:
@@ -390,8 +418,11 @@ def write_shipped(kb: KnowledgeBase) -> tuple[Path, int]:
     arrays: dict[str, Any] = {"keys": np.array(keys, dtype=str)}
     arrays["vectors"] = shipped
     if fitted.classifier.probabilities:  # ridge is fitted in milliseconds at start-up: not worth shipping
-        arrays["classifier"] = fitted.classifier.weights
-        arrays["classifier_key"] = np.array(fitted.fingerprint)
+        arrays[CLASSIFIER] = fitted.classifier.weights
+        arrays[f"{CLASSIFIER}_key"] = np.array(fitted.fingerprint)
+    if fitted.letters is not None:
+        arrays[NGRAMS] = fitted.letters.weights.astype(np.float16)  # exactly: ngrams.fit rounded them
+        arrays[f"{NGRAMS}_key"] = np.array(fitted.letters_fingerprint)
     try:
         np.savez_compressed(partial, **arrays)
         partial.replace(path)

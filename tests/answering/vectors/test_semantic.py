@@ -147,8 +147,8 @@ def test_the_shipped_classifier_is_the_fit_of_todays_knowledge() -> None:
     vectors = Index(kb).vectors
     assert vectors is not None
     n = len(vectors.ids)
-    shipped = semantic.read_shipped_classifier(
-        kb.folder / semantic.SHIPPED, vectors.fingerprint, (385, n + 1)
+    shipped = semantic.read_shipped_weights(
+        kb.folder / semantic.SHIPPED, semantic.CLASSIFIER, vectors.fingerprint, (385, n + 1)
     )
     assert shipped is not None, (
         "vectors.npz holds no classifier for today's knowledge: run `hamcoach vectors`"
@@ -267,8 +267,14 @@ def _resave(path: Path, **changes: np.ndarray) -> None:
         {"classifier": np.ones((10, 4), np.float32)},
         {"classifier": np.full((385, 4), np.nan, np.float32)},  # three entries + off-topic
         {"classifier": np.full((385, 4), "x")},
+        {"ngrams_key": np.array("fitted on other questions")},
+        {"ngrams": np.ones((10, 4), np.float16)},
+        {"ngrams": np.full((1, 1), "x")},
     ],
-    ids=["stale", "wrong-shape", "not-finite", "not-numbers"],
+    ids=[
+        *("stale", "wrong-shape", "not-finite", "not-numbers"),
+        *("letters-stale", "letters-wrong-shape", "letters-not-numbers"),
+    ],
 )
 def test_a_damaged_shipped_classifier_is_fitted_again(tmp_path: Path, changes: dict[str, np.ndarray]) -> None:
     kb = _small_copy(tmp_path)
@@ -280,32 +286,45 @@ def test_a_damaged_shipped_classifier_is_fitted_again(tmp_path: Path, changes: d
     index = Index(kb)
     assert index.vectors is not None and index.vectors.classifier.probabilities
     assert np.allclose(index.vectors.classifier.weights, good.classifier.weights, atol=1e-3)
+    assert index.vectors.letters is not None and good.letters is not None
+    assert np.allclose(index.vectors.letters.weights, good.letters.weights, atol=1e-3)
     answer = index.answer("why do my calves cramp?")
     assert answer.entry is not None and answer.entry.id == "toes-calf-cramps"
 
 
-def test_a_classifier_fitted_at_start_up_is_kept_in_the_database_for_the_next(tmp_path: Path) -> None:
+def _weights(vectors: semantic.EntryVectors, name: str) -> tuple[np.ndarray, str]:
+    """A fit's weights and fingerprint: the sentence classifier's or the letter-run classifier's."""
+    if name == semantic.CLASSIFIER:
+        return vectors.classifier.weights, vectors.fingerprint
+    assert vectors.letters is not None
+    return vectors.letters.weights, vectors.letters_fingerprint
+
+
+@pytest.mark.parametrize("name", [semantic.CLASSIFIER, semantic.NGRAMS])
+def test_a_classifier_fitted_at_start_up_is_kept_in_the_database_for_the_next(
+    tmp_path: Path, name: str
+) -> None:
     kb = _small_copy(tmp_path)  # its vectors.npz holds no classifier for these three entries
     db = tmp_path / "bot.db"
+    table = semantic.WEIGHT_TABLES[name]
     sqlite_utils.Database(db).execute("create table hello (x)")
     first = Index(kb, vector_db=db).vectors
     assert first is not None and first.classifier.probabilities
-    [row] = sqlite_utils.Database(db)[semantic.CLASSIFIER_TABLE].rows
-    assert row["key"] == first.fingerprint
+    weights, key = _weights(first, name)
+    [row] = sqlite_utils.Database(db)[table].rows
+    assert row["key"] == key
     # what the next start reads is what is stored: make it recognisable
-    marked = first.classifier.weights * 2
+    marked = weights * 2
     sqlite_utils.Database(db).execute(
-        f"update {semantic.CLASSIFIER_TABLE} set weights = ?", [marked.astype(np.float32).tobytes()]
+        f"update {table} set weights = ?", [marked.astype(np.float32).tobytes()]
     ).connection.commit()
     semantic.forget_memory()
     again = Index(kb, vector_db=db).vectors
-    assert again is not None and np.array_equal(again.classifier.weights, marked)
+    assert again is not None and np.array_equal(_weights(again, name)[0], marked)
     # a broken row is fitted again, not trusted
-    sqlite_utils.Database(db).execute(
-        f"update {semantic.CLASSIFIER_TABLE} set weights = ?", [b"\x00" * 7]
-    ).connection.commit()
+    sqlite_utils.Database(db).execute(f"update {table} set weights = ?", [b"\x00" * 7]).connection.commit()
     refit = Index(kb, vector_db=db).vectors
-    assert refit is not None and np.allclose(refit.classifier.weights, first.classifier.weights, atol=1e-3)
+    assert refit is not None and np.allclose(_weights(refit, name)[0], weights, atol=1e-3)
 
 
 def test_writing_the_vectors_file_keeps_exactly_the_current_texts(tmp_path: Path) -> None:
