@@ -8,7 +8,9 @@ pain, nothing weird. how often should I train" asks how often, not about sorenes
 it is answerable ("nothing popped", "it's a dull ache, not a stabbing pain"), it is about whether the
 soreness is normal: safety.yaml's `reassured` entry answers. A message that denies a complaint no phrase
 names ("nothing sharp, just a dull ache. what helps?") and so ranks the safety entry first by meaning is
-asked again without that denial, and answered so if another entry answers it confidently. A message
+asked again without that denial, and answered so if another entry answers it confidently; if none does
+and what is left neither ranks the safety entry first nor says something cannot be done ("nothing sharp
+at all", but not "nothing sharp, but i can't feel my foot"), the reassured entry answers. A message
 not answered whole is asked again
 without its clauses of denial, even of signs safety.yaml does not name ("no weakness, just wondering how
 long to rest"), then as what follows its last "but" ("ok dumb question but what even is a ham raise").
@@ -74,14 +76,18 @@ class Answerer:
         undenied = self.red_flags.undenied(question)
         asked = undenied if reassured else question
         best, score = self._confident(asked) if asked else (None, 0.0)
+        denied = False  # the safety entry ranked first for complaints the message denies, and only for them
         if best is flag and not reassured and self.red_flags.denies_a_symptom(question):
             rest = self.red_flags.without_denied(undenied) if undenied else ""
             other, other_score = self._confident(rest) if rest else (None, 0.0)
-            if other is not None and other is not flag:  # "nothing sharp, just a dull ache. what helps?"
-                best, score, asked, reassured = other, other_score, rest, True
+            # what is left says nothing alarming ("nothing sharp, just a dull ache"), unlike "nothing
+            # sharp, but i can't feel my foot" (an inability) or a rest that still ranks the safety entry
+            alarming = self._leads_with(rest, flag) or self.red_flags.reports_inability(rest)
+            if other is not flag and not alarming:
+                best, score, asked, reassured, denied = other, other_score, rest, True, True
         if best is None and not reassured and undenied not in ("", question):  # denies an unknown sign
             best, score, asked = self._instead(undenied, asked)  # "no weakness, just wondering how long..."
-        if reassured and best is None:
+        if reassured and best is None and not denied:
             asked = self.red_flags.without(question)
             best, score = self._confident(asked)
         if best is None and (after := after_last_but(asked)):
@@ -115,6 +121,12 @@ class Answerer:
             if whole.id == b.id:
                 return (b, b_score), a
         return None
+
+    def _leads_with(self, question: str, entry: Entry) -> bool:
+        """Whether `entry` ranks first for `question`, however unsure: what is left of a message once
+        its denials are out still points at the safety entry ("nothing sharp, but my leg won't hold me")."""
+        ranked = self.ranker.rank(question) if question else []
+        return bool(ranked) and ranked[0][0].id == entry.id
 
     def _rest_of(self, question: str, flag: Entry) -> Entry | None:
         """The answer to what else a red-flag message asks, judged without the red-flag words."""

@@ -199,6 +199,11 @@ class RedFlagDetector:
         """The message without its denied complaints (Scan.without_denied)."""
         return self.scan(question).without_denied()
 
+    def reports_inability(self, question: str) -> bool:
+        """Whether the message says something cannot be done ("can't feel my foot", "won't bend"): a
+        loss of function may be a warning sign in words no phrase names."""
+        return any(word in INABILITY for word in self.scan(question).words)
+
     def denies_a_symptom(self, question: str) -> bool:
         """Whether the message denies a complaint, named by a phrase or not (Scan.denied)."""
         return bool(self.scan(question).denied())

@@ -113,6 +113,33 @@ def test_the_question_after_the_reassurance_is_answered(text: str, expect: str) 
     assert not answer.red_flag and not leads_with_safety(text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "didnt feel anything sharp at all, its only a dull ache. can i train tomorrow",
+        "nothing sharp at all",
+        "never anything sharp, it only aches a bit",
+    ],
+)
+def test_a_message_whose_only_complaints_are_denied_never_leads_with_the_safety_answer(text: str) -> None:
+    # meaning alone ranked the safety entry first, and what is left once the denial is out is answered
+    # by nothing confidently: it is about ordinary soreness (from benchmarks/data/dev12.yaml's one miss)
+    answer = INDEX.answer(text)
+    assert not answer.red_flag and answer.reassured and answer.entry is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "didnt feel anything sharp but i cant feel my foot now",
+        "no sharp pain, just a weird heavy feeling and my thigh is hot to touch",
+    ],
+)
+def test_a_denial_beside_something_alarming_keeps_the_safety_answer(text: str) -> None:
+    # an inability, or a rest that still ranks the safety entry first, is not ordinary soreness
+    assert INDEX.answer(text).red_flag
+
+
 def test_a_denial_of_no_known_warning_sign_is_dropped_when_the_whole_is_not_answered() -> None:
     # "no weakness" is no safety.yaml phrase, so nothing is ruled out; asked whole, the message abstained
     answer = INDEX.answer("legs feel totally normal, no weakness, just curious how long to rest between sets")
