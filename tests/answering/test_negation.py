@@ -103,6 +103,9 @@ ASKED_AFTER_REASSURING = [
     ("nothing sharp, just a dull ache all over my hamstrings. what helps?", "doms-relief"),
     ("nothing sharp, it just hurts to sit down, when does it stop", "doms-how-long"),
     ("legs arent weak or bruised, theyre just sore. whats actually going on in the muscle?", "doms-what"),
+    # ruling signs out says the message is about the soreness: its question needs less certainty (it got
+    # the reassured entry, doms-what, at probability 0.33; answerer.REASSURED_SHARE)
+    ("no bruise, no swelling, legs just ache. is a hot bath or ice better", "doms-relief"),
 ]
 
 
