@@ -32,17 +32,19 @@ HELD_OUT_HALF_FLOORS = (0.96, 0.96)
 # 1.000; one off-topic miss of its 40 would give 0.975). check9 is the third (measured once before filing:
 # 0.904 / 0.954 on all 200), its floors just under the figures of the 135 filed (0.891 / 0.912).
 # Top-1 floors raised on 2026-12-08 to just under the figures with the letter-run vote (ranker.py):
-# eval half 0.969, check3 0.946, check6 0.957, check7 0.928, check8 0.921, check9 0.901.
+# eval half 0.969, check3 0.946, check6 0.957, check7 0.928, check8 0.921, check9 0.901; and again that
+# day with the reassured question's lower threshold (answerer.REASSURED_SHARE): check6 0.968, check7
+# 0.938, check8 0.931, check9 0.911 (check4 fell to 0.723, over its floor).
 FLOORS = {
     "check.yaml": (0.96, 0.98),
     "check2.yaml": (0.98, 1.00),
     "check3.yaml": (0.94, 0.96),
     "check4.yaml": (0.71, 0.81),
     "check5.yaml": (0.95, 0.94),
-    "check6.yaml": (0.95, 0.97),
-    "check7.yaml": (0.92, 0.96),
-    "check8.yaml": (0.92, 0.97),
-    "check9.yaml": (0.90, 0.91),
+    "check6.yaml": (0.96, 0.97),
+    "check7.yaml": (0.93, 0.96),
+    "check8.yaml": (0.93, 0.97),
+    "check9.yaml": (0.91, 0.91),
 }
 
 
