@@ -26,6 +26,7 @@ from bot.broadcasts import ledger
 from bot.broadcasts.text import BroadcastTextError, excerpt, prepare, sanitise
 from bot.core.reply import bold, escape
 from bot.storage.database import Store, restamp, stamp
+from bot.storage.transaction import transaction
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +158,7 @@ def poll(store: Store, url: str, now: datetime, fetcher: Fetcher = fetch) -> Pol
         got = fetcher(url, etag if primed else None, modified if primed else None)
         entries = parse(got.body) if got.status == 200 else []
     except FeedError as exc:
-        with db.conn:
+        with transaction(db):
             db.execute(
                 "insert into feed_state (url, last_polled_at, last_error, failures) values (?, ?, ?, 1) "
                 "on conflict(url) do update set last_polled_at = excluded.last_polled_at, "
@@ -179,7 +180,7 @@ def poll(store: Store, url: str, now: datetime, fetcher: Fetcher = fetch) -> Pol
                 )
             for entry in fresh[-MAX_NEW_PER_POLL:]:
                 new_ids += _broadcast_entry(store, entry, now)
-    with db.conn:
+    with transaction(db):
         db.conn.executemany(
             "insert or ignore into feed_seen (url, entry_id, seen_at) values (?, ?, ?)",
             [(url, e.id, at) for e in entries if got.status == 200],

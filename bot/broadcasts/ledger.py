@@ -25,6 +25,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from bot.storage.database import Store, parse_stamp, restamp, stamp
+from bot.storage.transaction import transaction
 
 log = logging.getLogger(__name__)
 
@@ -104,10 +105,10 @@ def subscribe(store: Store, user_id: int, chat_id: int, now: datetime) -> bool:
     db = store.db
     row = _one(db, "select active from subscribers where user_id = ?", [user_id])
     if row is not None and row["active"] == 1:
-        with db.conn:
+        with transaction(db):
             db.execute("update subscribers set chat_id = ? where user_id = ?", [chat_id, user_id])
         return False
-    with db.conn:
+    with transaction(db):
         db.execute(
             "insert into subscribers (user_id, chat_id, active, subscribed_at) values (?, ?, 1, ?) "
             "on conflict(user_id) do update set chat_id = excluded.chat_id, active = 1, "
@@ -120,7 +121,7 @@ def subscribe(store: Store, user_id: int, chat_id: int, now: datetime) -> bool:
 def unsubscribe(store: Store, user_id: int, now: datetime) -> bool:
     """Stop updates; pending deliveries to this user are dropped. False when not subscribed."""
     db = store.db
-    with db.conn:
+    with transaction(db):
         cur = db.execute(
             "update subscribers set active = 0, unsubscribed_at = ? where user_id = ? and active = 1",
             [stamp(now), user_id],
@@ -131,7 +132,7 @@ def unsubscribe(store: Store, user_id: int, now: datetime) -> bool:
 
 def blocked(store: Store, user_id: int, now: datetime) -> None:
     """The user blocked the bot: inactive from now on (a later /subscribe re-activates)."""
-    with store.db.conn:
+    with transaction(store.db):
         store.db.execute(
             "update subscribers set active = 0, blocked_at = ? where user_id = ? and active = 1",
             [stamp(now), user_id],
@@ -141,7 +142,7 @@ def blocked(store: Store, user_id: int, now: datetime) -> None:
 def prune(store: Store, before: datetime) -> int:
     """Retention: delete the delivery rows of broadcasts finished before `before` (the broadcasts
     themselves stay: /updates shows them); returns how many rows."""
-    with store.db.conn:
+    with transaction(store.db):
         cur = store.db.execute(
             "delete from deliveries where broadcast_id in (select id from broadcasts "
             "where status = 'done' and finished_at < ?)",
@@ -159,7 +160,7 @@ def is_subscribed(store: Store, user_id: int) -> bool:
 
 def forget(store: Store, user_id: int) -> None:
     """Delete everything this feature keeps about the user (the /forget promise)."""
-    with store.db.conn:
+    with transaction(store.db):
         store.db.execute("delete from deliveries where user_id = ?", [user_id])
         store.db.execute("delete from subscribers where user_id = ?", [user_id])
 
@@ -194,7 +195,7 @@ def create(
 ) -> int:
     """A new broadcast in `preview` (or, with approve_now, already `sending` with its ledger)."""
     db = store.db
-    with db.conn:
+    with transaction(db):
         cur = db.execute(
             "insert into broadcasts (text, parts, source, feed_entry_id, created_at, created_by, status) "
             "values (?, ?, ?, ?, ?, ?, 'preview')",
@@ -208,7 +209,7 @@ def create(
 
 def approve(store: Store, broadcast_id: int, now: datetime) -> bool:
     """preview -> sending, writing the ledger for today's active subscribers; False if not a preview."""
-    with store.db.conn:
+    with transaction(store.db):
         return _approve(store.db, broadcast_id, now)
 
 
@@ -231,7 +232,7 @@ def _approve(db: sqlite_utils.Database, broadcast_id: int, now: datetime) -> boo
 
 def cancel(store: Store, broadcast_id: int) -> bool:
     """Drop a preview; False if it was already sent or cancelled."""
-    with store.db.conn:
+    with transaction(store.db):
         cur = store.db.execute(
             "update broadcasts set status = 'cancelled' where id = ? and status = 'preview'", [broadcast_id]
         )
@@ -386,7 +387,7 @@ def claim(store: Store, broadcast_id: int, owner: str, now: datetime, lease_s: f
     if not free:
         return False
     until = stamp(now + timedelta(seconds=lease_s))
-    with store.db.conn:
+    with transaction(store.db):
         cur = store.db.execute(
             "update broadcasts set lease_owner = ?, lease_until = ?, started_at = coalesce(started_at, ?) "
             "where id = ? and status = 'sending' and coalesce(lease_owner, '') = ?",
@@ -397,7 +398,7 @@ def claim(store: Store, broadcast_id: int, owner: str, now: datetime, lease_s: f
 
 def renew(store: Store, broadcast_id: int, owner: str, now: datetime, lease_s: float) -> bool:
     """Extend `owner`'s lease; False when it lost it (cancelled, finished elsewhere or taken over)."""
-    with store.db.conn:
+    with transaction(store.db):
         cur = store.db.execute(
             "update broadcasts set lease_until = ? where id = ? and lease_owner = ? and status = 'sending'",
             [stamp(now + timedelta(seconds=lease_s)), broadcast_id, owner],
@@ -415,7 +416,7 @@ def release(store: Store, broadcast_id: int, owner: str) -> None:
     """Give up `owner`'s lease (never anyone else's). A database error is logged, not raised: this runs
     while unwinding, and the lease's expiry frees it anyway."""
     try:
-        with store.db.conn:
+        with transaction(store.db):
             store.db.execute(
                 "update broadcasts set lease_owner = null, lease_until = null "
                 "where id = ? and lease_owner = ?",

@@ -30,6 +30,7 @@ from typing import Any, Literal
 from bot.broadcasts import ledger
 from bot.broadcasts.ledger import Report
 from bot.storage.database import Store, stamp
+from bot.storage.transaction import transaction
 
 log = logging.getLogger(__name__)
 
@@ -291,7 +292,7 @@ class Bookkeeping:
     def final(self, row: Row, status: str, detail: str) -> None:
         self._set(row.user_id, "status = ?, error = ?", [status, detail[:200]])
         if status == "blocked":
-            with self.store.db.conn:
+            with transaction(self.store.db):
                 self.store.db.execute(
                     "update subscribers set active = 0, blocked_at = ? where user_id = ?",
                     [stamp(self.clock()), row.user_id],
@@ -299,7 +300,7 @@ class Bookkeeping:
 
     def finish(self) -> bool:
         """Mark the broadcast done (and free its lease) once no row is left; True if this did it."""
-        with self.store.db.conn:
+        with transaction(self.store.db):
             cur = self.store.db.execute(
                 "update broadcasts set status = 'done', finished_at = ?, lease_owner = null, "
                 "lease_until = null "
@@ -318,7 +319,7 @@ class Bookkeeping:
         self._set(row.user_id, "status = 'pending', errors = ?, error = ?", [row.errors, detail[:200]])
 
     def _set(self, user_id: int, sql: str, params: list[Any]) -> None:
-        with self.store.db.conn:
+        with transaction(self.store.db):
             self.store.db.execute(
                 f"update deliveries set {sql} where broadcast_id = ? and user_id = ?",
                 [*params, self.broadcast_id, user_id],

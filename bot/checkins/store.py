@@ -15,6 +15,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from bot.storage.database import parse_stamp, select, stamp
+from bot.storage.transaction import transaction
 
 migrations = Migrations("hamcoach.checkins")
 
@@ -231,7 +232,7 @@ class CheckinStore:
 
     def answer(self, row: CheckinRow, score: int, now: datetime) -> None:
         """Record (or correct) the score of a check-in and its soreness history row, once each."""
-        with self.db.conn:
+        with transaction(self.db):
             self.db.execute(
                 "update checkins set status = 'answered', score = ?, answered_at = ? where id = ?",
                 [score, stamp(now), row.id],
@@ -250,7 +251,7 @@ class CheckinStore:
         where = f"user_id = ? and session_id = ? and status = 'pending' and kind in ({marks})"
         args = [row.user_id, row.session_id, *follower_kinds]
         dropped = [int(r["id"]) for r in self.db.query(f"select id from checkins where {where}", args)]
-        with self.db.conn:
+        with transaction(self.db):
             self.db.execute(
                 "update checkins set status = 'sent', score = null, answered_at = null"
                 " where id = ? and status = 'answered'",
@@ -363,7 +364,7 @@ class CheckinStore:
     def forget(self, user_id: int) -> list[int]:
         """Delete every check-in row of a user; return the ids whose jobs must be cancelled."""
         ids = [r[0] for r in self.db.execute("select id from checkins where user_id = ?", [user_id])]
-        with self.db.conn:
+        with transaction(self.db):
             for table in ("checkins", "soreness", "user_settings"):
                 self.db.execute(f"delete from {table} where user_id = ?", [user_id])
         return ids

@@ -18,6 +18,7 @@ from sqlite_utils.migrations import Migrations
 
 from bot.reminders.schedule import Rule
 from bot.storage.database import parse_stamp, stamp
+from bot.storage.transaction import transaction
 
 migrations = Migrations("hamcoach.reminders")
 
@@ -209,7 +210,7 @@ class ReminderStore:
     def forget(self, user_id: int) -> list[int]:
         """Delete the user's reminder rows; return the ping ids whose jobs must be cancelled."""
         ids = [r[0] for r in self.db.execute("select id from reminder_pings where user_id = ?", [user_id])]
-        with self.db.conn:
+        with transaction(self.db):
             self.db.execute("delete from reminder_pings where user_id = ?", [user_id])
             self.db.execute("delete from reminders where user_id = ?", [user_id])
         return ids

@@ -20,6 +20,7 @@ from bot.session.flow import State
 from bot.session.progression import Past, Plan
 from bot.session.timers import rest_timer
 from bot.storage.database import parse_stamp, select, stamp
+from bot.storage.transaction import transaction
 
 migrations = Migrations("hamcoach.session")
 
@@ -135,7 +136,7 @@ class SessionStore:
     ) -> SessionRow | None:
         """A new active session, or None if the user already has one running."""
         try:
-            with self.db.conn:
+            with transaction(self.db):
                 cursor = self.db.execute(
                     "insert into sessions (user_id, chat_id, started_at, updated_at, status, step, history,"
                     " set_no, resting, seq, plan) values (?, ?, ?, ?, 'active', ?, '[]', 1, 0, 1, ?)",
@@ -165,7 +166,7 @@ class SessionStore:
 
     def _apply(self, row: SessionRow, change: Change, now: datetime) -> SessionRow | None:
         state = change.state
-        with self.db.conn:
+        with transaction(self.db):
             cursor = self.db.execute(
                 "update sessions set step = ?, history = ?, set_no = ?, resting = ?, seq = seq + 1,"
                 " updated_at = ?, status = coalesce(nullif(?, ''), status),"
@@ -221,7 +222,7 @@ class SessionStore:
 
     def set_status(self, row: SessionRow, status: str, now: datetime) -> SessionRow | None:
         """Pause, resume or cancel; pausing or cancelling ends a pending rest (a resume shows the set)."""
-        with self.db.conn:
+        with transaction(self.db):
             cursor = self.db.execute(
                 "update sessions set status = ?, seq = seq + 1, updated_at = ?, resting = 0,"
                 " finished_at = case when ? = 'cancelled' then ? else finished_at end,"
@@ -314,7 +315,7 @@ class SessionStore:
         """Delete a user's sessions, sets and rests; return the rest timer names to cancel."""
         sql = "select session_id, set_no from rests where user_id = ? and status = 'pending'"
         names = [rest_timer(r[0], r[1]) for r in self.db.execute(sql, [user_id])]
-        with self.db.conn:
+        with transaction(self.db):
             for table in ("rests", "sets", "sessions"):
                 self.db.execute(f"delete from {table} where user_id = ?", [user_id])
         return names

@@ -14,6 +14,8 @@ from typing import Any
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from bot.storage.transaction import transaction
+
 migrations = Migrations("hamcoach.core")
 
 QUESTION_LIMIT = 2000
@@ -162,13 +164,13 @@ class Store:
 
     def mark_blocked(self, user_id: int, now: datetime) -> None:
         """A reply to the user got 403: they blocked the bot (kept until they write again)."""
-        with self.db.conn:
+        with transaction(self.db):
             self.db.execute("update users set blocked_at = ? where user_id = ?", [stamp(now), user_id])
 
     def forget_user(self, user_id: int) -> None:
         """Delete the rows the core keeps (the user and their questions); each feature deletes its own
         on the core's "forget" event first."""
-        with self.db.conn:
+        with transaction(self.db):
             for table in ("questions", "expectations", "users"):
                 self.db.execute(f"delete from {table} where user_id = ?", [user_id])
 
@@ -194,7 +196,7 @@ class Store:
 
     def prune_questions(self, before: datetime) -> int:
         """Delete questions asked before `before` (retention); returns how many."""
-        with self.db.conn:
+        with transaction(self.db):
             cur = self.db.execute("delete from questions where asked_at < ?", [stamp(before)])
         return cur.rowcount
 

@@ -19,6 +19,7 @@ from sqlite_utils.migrations import Migrations
 
 from bot.core.reply import Button, Number, Reply
 from bot.storage.database import Store, stamp
+from bot.storage.transaction import transaction
 
 migrations = Migrations("hamcoach.outbox")
 
@@ -63,7 +64,7 @@ class Outbox:
         """Queue the replies behind whatever the chat already has, in one transaction."""
         if not replies:
             return
-        with self.db.conn:
+        with transaction(self.db):
             self.db.conn.executemany(
                 "insert into outbox (chat_id, reply, queued_at) values (?, ?, ?)",
                 [(chat_id, encode(r), stamp(now)) for r in replies],
@@ -81,12 +82,12 @@ class Outbox:
         return int(row[0]), decode(row[1])
 
     def sent(self, row_id: int) -> None:
-        with self.db.conn:
+        with transaction(self.db):
             self.db.execute("delete from outbox where id = ?", [row_id])
 
     def drop(self, chat_id: int) -> int:
         """Delete everything queued for a chat (it blocked the bot, or the user asked to be forgotten)."""
-        with self.db.conn:
+        with transaction(self.db):
             count = self.db.execute("delete from outbox where chat_id = ?", [chat_id]).rowcount
         self.chats.discard(chat_id)
         return int(count)

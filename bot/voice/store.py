@@ -8,6 +8,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from bot.storage.database import stamp
+from bot.storage.transaction import transaction
 
 migrations = Migrations("hamcoach.voice")
 
@@ -40,5 +41,5 @@ class VoicePrefs:
         self.db.conn.commit()
 
     def forget(self, user_id: int) -> None:
-        with self.db.conn:
+        with transaction(self.db):
             self.db.execute("delete from voice_replies where user_id = ?", [user_id])

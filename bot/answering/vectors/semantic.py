@@ -38,6 +38,7 @@ from bot.answering.vectors import classifier
 from bot.answering.vectors.encoder import HIDDEN, MODEL_NAME, Encoder, shared_encoder
 from bot.core.textnorm import MAX_TOKENS, words
 from bot.knowledge.base import Entry, KnowledgeBase
+from bot.storage.transaction import transaction
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +130,7 @@ class VectorCache:
         table = WEIGHT_TABLES[name]
         try:
             db = sqlite_utils.Database(self.db_path)
-            with db.conn:
+            with transaction(db):
                 db.execute(f"create table if not exists {table} (key text primary key, weights blob)")
                 db.execute(f"delete from {table}")
                 db.execute(f"insert into {table} values (?, ?)", [key, weights.astype(np.float32).tobytes()])
