@@ -10,11 +10,13 @@ soreness is normal: safety.yaml's `reassured` entry answers. Answerable there ta
 (REASSURED_SHARE): a message that rules signs out is about the soreness already. A message that denies
 a complaint no phrase names ("nothing sharp, just a dull ache. what helps?") and so ranks the safety
 entry first by meaning is asked again without that denial, and answered so if another entry answers it
-confidently; if none does and what is left neither ranks the safety entry first nor says something
-cannot be done ("nothing sharp at all", but not "nothing sharp, but i can't feel my foot"), the
-reassured entry answers. A message not answered whole is asked again without its clauses of denial,
-even of signs safety.yaml does not name ("no weakness, just wondering how long to rest"), then as what
-follows its last "but" ("ok dumb question but what even is a ham raise").
+confidently; if none does and what is left does not say something cannot be done ("nothing sharp at
+all", but not "nothing sharp, but i can't feel my foot"), the reassured entry answers. Likewise, once
+a message has ruled signs out, meaning alone never leads with the safety answer unless it says
+something cannot be done ("pee is normal, no swelling, just sore as hell" is soreness). A message not
+answered whole is asked again without its clauses of denial, even of signs safety.yaml does not name
+("no weakness, just wondering how long to rest"), then as what follows its last "but" ("ok dumb
+question but what even is a ham raise").
 
 A message that asks two things ("where do nordics go in my session and how many sets the first week")
 gets two answers when, split at a clause boundary (bot/answering/parts.py), each half is answered on its
@@ -86,10 +88,9 @@ class Answerer:
         if best is flag and not reassured and self.red_flags.denies_a_symptom(question):
             rest = self.red_flags.without_denied(undenied) if undenied else ""
             other, other_score = self._confident(rest) if rest else (None, 0.0)
-            # what is left says nothing alarming ("nothing sharp, just a dull ache"), unlike "nothing
-            # sharp, but i can't feel my foot" (an inability) or a rest that still ranks the safety entry
-            alarming = self._leads_with(rest, flag) or self.red_flags.reports_inability(rest)
-            if other is not flag and not alarming:
+            # the denied complaints made it a safety message ("nothing sharp, just a dull ache"), unless
+            # what is left says something cannot be done ("nothing sharp, but i can't feel my foot")
+            if other is not flag and not self.red_flags.reports_inability(rest):
                 best, score, asked, reassured, denied = other, other_score, rest, True, True
         if best is None and not reassured and undenied not in ("", question):  # denies an unknown sign
             best, score, asked = self._instead(undenied, asked)  # "no weakness, just wondering how long..."
@@ -98,6 +99,8 @@ class Answerer:
             best, score = self._confident(asked)
         if best is None and (after := after_last_but(asked)):
             best, score, asked = self._instead(after, asked)  # "ok dumb question but what is a ham raise"
+        if best is flag and reassured and not self.red_flags.reports_inability(asked):
+            best = None  # signs ruled out, none named, nothing it cannot do: "legs look normal, just sore"
         if best is flag:
             return Answer(question, flag, 1.0, red_flag=True, also=self._rest_of(asked, flag))
         if best is None and reassured and asked:  # "no swelling or bruise, just achy. anything to ease it?"
@@ -130,12 +133,6 @@ class Answerer:
             if whole.id == b.id:
                 return (b, b_score), a
         return None
-
-    def _leads_with(self, question: str, entry: Entry) -> bool:
-        """Whether `entry` ranks first for `question`, however unsure: what is left of a message once
-        its denials are out still points at the safety entry ("nothing sharp, but my leg won't hold me")."""
-        ranked = self.ranker.rank(question) if question else []
-        return bool(ranked) and ranked[0][0].id == entry.id
 
     def _rest_of(self, question: str, flag: Entry) -> Entry | None:
         """The answer to what else a red-flag message asks, judged without the red-flag words."""

@@ -113,9 +113,16 @@ def negation_of(tokens: Tokens, start: int, end: int, phrase_at: Set[int]) -> in
         if k and (tokens.words[k - 1], word) in NEGATING_PAIRS:
             return k - 1
         gap += 1
-        if word in BOUNDARIES or (word not in GAP and word not in SYMPTOMS) or gap > MAX_GAP:
+        listed = word in GAP or word in SYMPTOMS or _an_item(tokens, k)
+        if word in BOUNDARIES or not listed or gap > MAX_GAP:
             return None
     return None
+
+
+def _an_item(tokens: Tokens, k: int) -> bool:
+    """Whether word k is an item of a denied list, whatever the word: the next one joins the list ("no
+    discolouration or bruises", "nothing snapped or popped")."""
+    return k + 1 < len(tokens.words) and tokens.words[k + 1] in LIST_JOINS and not tokens.breaks[k + 1]
 
 
 def _list_goes_on(tokens: Tokens, k: int, phrase_at: Set[int]) -> bool:

@@ -135,12 +135,27 @@ def test_a_message_whose_only_complaints_are_denied_never_leads_with_the_safety_
     "text",
     [
         "didnt feel anything sharp but i cant feel my foot now",
-        "no sharp pain, just a weird heavy feeling and my thigh is hot to touch",
+        "nothing sharp, but i cant straighten my leg now",
     ],
 )
-def test_a_denial_beside_something_alarming_keeps_the_safety_answer(text: str) -> None:
-    # an inability, or a rest that still ranks the safety entry first, is not ordinary soreness
+def test_a_denial_beside_an_inability_keeps_the_safety_answer(text: str) -> None:
+    # what a leg cannot do is no ordinary soreness, named by a safety.yaml phrase or not
     assert INDEX.answer(text).red_flag
+
+
+@pytest.mark.parametrize(
+    "text", ["no discolouration or bruises, just tight", "nothing snapped or popped, just stiff hammies"]
+)
+def test_any_word_joined_by_or_is_an_item_of_the_denied_list(text: str) -> None:
+    # "discolouration" and "snapped" are no warning-sign words, yet they stand in the list "no ... or"
+    assert not DETECTOR.mentioned(text) and DETECTOR.ruled_out(text)
+    assert not INDEX.answer(text).red_flag
+
+
+def test_after_ruling_signs_out_meaning_alone_does_not_lead_with_the_safety_answer() -> None:
+    # nothing is named and nothing is said to be impossible: "sore as hell" is soreness
+    answer = INDEX.answer("pee is normal, no swelling, legs are just sore as hell. what is doms even")
+    assert not answer.red_flag and answer.reassured and answer.entry is not None
 
 
 def test_a_denial_of_no_known_warning_sign_is_dropped_when_the_whole_is_not_answered() -> None:

@@ -53,10 +53,24 @@ def test_red_flag_phrasings(text: str) -> None:
         "my leg kinda buckles when i walk",
         "leg wont work properly since my nordic session",
         "lost all my power in that leg",
+        # from a development batch of safety messages (benchmarks/data/dev13.yaml), in other words
+        "my piss is dark brown after nordics",
+        "got a purple patch on my thigh",
+        "felt a ping in my hammy on the way down",
+        "i cant put weight on my left leg",
+        "my hamstring just wont work since yesterday",
+        "my strength is just gone since the nordics",
     ],
 )
 def test_giving_way_and_tearing_are_caught_by_phrase(text: str) -> None:
     assert INDEX.red_flags.mentioned(text) and INDEX.answer(text).red_flag
+
+
+@pytest.mark.parametrize(
+    "text", ["ping me when the rest is over", "purple band or green band for assisted nordics"]
+)
+def test_a_ping_or_a_purple_band_is_no_alarm(text: str) -> None:
+    assert not INDEX.red_flags.mentioned(text) and not INDEX.answer(text).red_flag
 
 
 @pytest.mark.parametrize(
