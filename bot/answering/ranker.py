@@ -69,7 +69,8 @@ class Ranker:
         self.ranking = functools.lru_cache(maxsize=512)(self._ranking_uncached)
 
     def rank(self, question: str, within: str | None = None) -> list[tuple[Entry, float]]:
-        """Candidate entries with their score in [0, 1], best first. `within`: the message `question`
+        """Candidate entries with their score (higher is better), best first, in the order the answer is
+        picked from (the blend with the letter-run vote). `within`: the message `question`
         is a part of (its sentence vector is read from the whole message's encoder pass)."""
         return self.ranking(question, within).ranked
 
