@@ -47,9 +47,10 @@ SYMPTOMS = frozenset(
     sore achy puffy swell
     """.split()
 )
-# Negations that deny ("nothing sharp", "legs aren't weak"), not those that report what a leg cannot do
-# ("can't straighten it", "won't hold me"), which is itself a warning sign.
-DENIALS = NEGATIONS - frozenset("cant cannot couldnt wont wouldnt shouldnt".split())
+# Negations that report what a leg cannot do ("can't straighten it", "won't hold me"), itself a warning
+# sign, and the rest, which deny ("nothing sharp", "legs aren't weak").
+INABILITY = frozenset("cant cannot couldnt wont wouldnt shouldnt".split())
+DENIALS = NEGATIONS - INABILITY
 # Two words that deny what follows them, as one negation does ("a dull ache rather than sharp pain").
 NEGATING_PAIRS = frozenset({("rather", "than"), ("instead", "of"), ("free", "of")})
 LIST_JOINS = frozenset({"or", "nor"})

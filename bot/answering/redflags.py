@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from bot.answering.negation import (
     BOUNDARIES,
     DENIALS,
+    INABILITY,
     NEGATIONS,
     SYMPTOMS,
     Tokens,
@@ -35,7 +36,6 @@ RED_FLAG_LEAD = 0.1  # how far the safety entry chosen by meaning alone must lea
 GAP_MARK = "..."  # in a phrase, "lost ... strength": up to GAP_WORDS words may stand there
 GAP = "\u2026"  # how a gap is kept in a phrase's word tuple
 GAP_WORDS = 3
-INABILITY = NEGATIONS - DENIALS  # "can't straighten it" reports a warning sign, it denies none
 # a new clause ends a gap; "lost so much strength" and "my leg just gives way" do not
 GAP_BREAKS = BOUNDARIES - {"so", "just"}
 

@@ -256,13 +256,13 @@ class EntryVectors:
         off = float((self.off_topic @ question_vector).max()) if len(self.off_topic) else -1.0
         mixed = BEST_SHARE * top2[:, 0] + (1 - BEST_SHARE) * np.maximum(top2[:, 1], 0.0)
         fitted = self.classifier.scores(question_vector)[: len(self.ids)]  # the last class is off-topic
-        letters = self.letters.scores(text)[: len(self.ids)] if self.letters is not None else np.zeros(0)
+        letters = self.letters.scores(text)[: len(self.ids)] if self.letters is not None else None
         return Closeness(
             dict(zip(self.ids, mixed.tolist(), strict=True)),
             dict(zip(self.ids, top2[:, 0].tolist(), strict=True)),
             off,
             dict(zip(self.ids, fitted.tolist(), strict=True)),
-            dict(zip(self.ids, letters.tolist(), strict=False)),
+            dict(zip(self.ids, letters.tolist(), strict=True)) if letters is not None else {},
         )
 
 
