@@ -4,7 +4,8 @@ them, and when the safety entry may be chosen by meaning alone.
 A phrase counts with its typos (bot/answering/spelling.py) and not when the message negates it in its
 clause (bot/answering/negation.py): "no sharp pain, just sore" is how lifters reassure a coach. The
 reassurances of safety.yaml ("pee is normal") rule a sign out the same way, and count as a red flag when
-negated ("pee isn't normal").
+negated ("pee isn't normal"). Its other meanings ("strength gains have gone up", "pop an ibuprofen") hold a
+phrase's words and are not a sign: a phrase found within one does not count.
 
 A false alarm tells a sore lifter to see a clinician, so an entry ranked first by meaning alone (no
 phrase in the message) must lead clearly. On the tuning and development questions the safety entry led
@@ -156,6 +157,9 @@ class RedFlagDetector:
         self._by_first: dict[str, list[tuple[tuple[str, ...], bool]]] = {}
         for phrase, is_flag in sorted([(p, True) for p in flags] + [(p, False) for p in calm]):
             self._by_first.setdefault(phrase[0], []).append((phrase, is_flag))
+        self._other_by_first: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in sorted({phrase_words(p) for p in kb.red_flags.other_meanings} - {()}):
+            self._other_by_first.setdefault(phrase[0], []).append(phrase)
         self.speller = speller_for(kb.red_flags.phrases)
         self.scan = functools.lru_cache(maxsize=1024)(self._scan_uncached)
 
@@ -169,6 +173,8 @@ class RedFlagDetector:
             for p, is_flag in sorted({pair for w in heard for pair in self._by_first.get(w, ())})
             if (ends := match(seen, tokens.breaks, i, p)) is not None
         ]
+        other = {k for start, end in self._other_meanings(seen, tokens.breaks) for k in range(start, end)}
+        found = [f for f in found if not other.intersection(range(f[0], f[1]))]
         at = {k for start, end, _, _ in found for k in range(start, end)}
         flagged: list[Span] = []
         ruled_out: list[Span] = []
@@ -177,6 +183,15 @@ class RedFlagDetector:
             span = (start if negation is None else negation, end)
             (flagged if is_flag == (negation is None) else ruled_out).append(span)
         return Scan(tokens.words, tokens.breaks, tuple(flagged), tuple(ruled_out))
+
+    def _other_meanings(self, seen: list[tuple[str, ...]], breaks: tuple[str, ...]) -> list[Span]:
+        """Where the message says one of safety.yaml's other meanings ("strength gains")."""
+        return [
+            (i, ends[0])
+            for i, heard in enumerate(seen)
+            for p in sorted({p for w in heard for p in self._other_by_first.get(w, ())})
+            if (ends := match(seen, breaks, i, p)) is not None
+        ]
 
     def mentioned(self, question: str) -> bool:
         """Whether the message reports a red flag (a phrase it does not deny)."""

@@ -57,6 +57,9 @@ class RedFlags:
     phrases: tuple[str, ...]
     reassurances: tuple[str, ...] = ()  # phrases that rule a warning sign out ("pee is normal")
     reassured: str = ""  # the entry for a message that only rules warning signs out ("nothing popped")
+    # phrases that hold a red-flag phrase's words but mean something else ("strength gains have gone up",
+    # "pop an ibuprofen"): a red-flag phrase overlapping one does not count
+    other_meanings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -276,11 +279,16 @@ def _read_red_flags(reader: FileReader) -> tuple[Node | None, RedFlags]:
         if value is not None:
             reader.error(None, "'red_flags' must be a mapping with 'entry' and 'phrases'")
         return None, RedFlags("", ())
-    reader.unknown_keys(value, {"entry", "phrases", "reassurances", "reassured"})
+    reader.unknown_keys(value, {"entry", "phrases", "reassurances", "reassured", "other_meanings"})
     phrases = tuple(p.lower() for p in reader.text_list(value, "phrases", min_items=1))
     reassurances = tuple(p.lower() for p in reader.text_list(value, "reassurances", required=False))
     reassured = reader.text(value, "reassured", required=False)
-    return value, RedFlags(reader.text(value, "entry"), phrases, reassurances, reassured)
+    others = tuple(p.lower() for p in reader.text_list(value, "other_meanings", required=False))
+    flag_words = {w for p in phrases for w in words(p)}
+    for other in others:
+        if not flag_words & set(words(other)):
+            reader.error(value, f"other_meanings '{other}' shares no word with a red-flag phrase", "other_meanings")
+    return value, RedFlags(reader.text(value, "entry"), phrases, reassurances, reassured, others)
 
 
 def _unique(

@@ -80,6 +80,34 @@ def test_no_power_rack_and_no_strength_training_are_no_alarm(text: str) -> None:
     assert not INDEX.red_flags.mentioned(text) and not INDEX.answer(text).red_flag
 
 
+# each was a red flag by phrase ("strength ... gone", "lost ... strength", "pop") before other_meanings
+@pytest.mark.parametrize(
+    "text",
+    [
+        "strength gains have gone up a lot since i started",
+        "my strength training has gone great, how many sets next",
+        "i lost all my strength gains over christmas, how do i restart nordics",
+        "can i pop an ibuprofen for the doms",
+        "do notifications pop up when the site updates",
+        "my strength training has gone fine so far, how long will the soreness last",
+    ],
+)
+def test_other_meanings_of_a_flag_phrase_are_no_alarm(text: str) -> None:
+    assert not INDEX.red_flags.mentioned(text) and not INDEX.answer(text).red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i heard a pop in my hamstring, can i pop a painkiller",  # the first pop is no other meaning
+        "strength gains were good but now my strength is gone",
+        "felt a pop, then i took an ibuprofen",
+    ],
+)
+def test_an_other_meaning_leaves_a_flag_elsewhere_in_the_message(text: str) -> None:
+    assert INDEX.red_flags.mentioned(text) and INDEX.answer(text).red_flag
+
+
 def test_strength_that_feels_normal_is_a_reassurance_and_strength_gains_are_not() -> None:
     calm = "strength feels totally normal, no odd pain, just stiff. can i do legs again tomorrow"
     assert INDEX.red_flags.ruled_out(calm) and not INDEX.answer(calm).red_flag

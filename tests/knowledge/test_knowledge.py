@@ -95,6 +95,14 @@ def test_overlong_answer_and_red_flag_target(kb_copy: Path) -> None:
     assert "red_flags entry 'missing-entry' does not exist" in problems
 
 
+def test_an_other_meaning_that_shares_no_flag_word_names_its_line(kb_copy: Path) -> None:
+    path = kb_copy / "safety.yaml"
+    line = _line_of(path, "other_meanings:")
+    _replace(path, "    - strength gains\n", "    - protein shakes\n")
+    problems = _problems(kb_copy)
+    assert f"{path}:{line}: other_meanings 'protein shakes' shares no word with a red-flag phrase" in problems
+
+
 def test_the_exercise_block_is_checked_with_its_line(kb_copy: Path) -> None:
     path = kb_copy / "synonyms.yaml"
     line = _line_of(path, "means: ham raise")
