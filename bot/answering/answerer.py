@@ -20,7 +20,9 @@ question but what even is a ham raise").
 
 A message that asks two things ("where do nordics go in my session and how many sets the first week")
 gets two answers when, split at a clause boundary (bot/answering/parts.py), each half is answered on its
-own, confidently, by a different entry: one answer for the whole would drop a half."""
+own, confidently, by a different entry: one answer for the whole would drop a half. When the whole is not
+answered and only one half is, surely (ONE_HALF_SHARE), that half is ("how much protein should i eat,
+and how often should i do nordics"; "my son's hamstrings ache badly. what can he do to feel better?")."""
 
 from __future__ import annotations
 
@@ -38,6 +40,12 @@ LEXICAL_THRESHOLD = 0.4
 # The share of the threshold a half of a two-question message needs when the other half reaches it;
 # chosen on the development sets (benchmarks/data: both halves answered 0.80 -> 0.88 and 0.93 -> 1.00).
 HALF_SHARE = 0.8
+# The share of the threshold the one answered half of an unanswered message needs: the other half, not
+# answered, makes an off-topic message likelier. Chosen on the development sets (benchmarks/data): at 1.0,
+# in scope 1339 -> 1366 of 1,476 and one more off-topic answered ("does a GHD machine cost a lot? want one
+# for ham raises at home", 0.65); at 1.4 1364 and 1.6 1363, none. 1.6 also kept tests/data/check4.yaml's
+# abstention on its floor, which 1.0 and 1.4 put one message under: a held-out figure, so say so.
+ONE_HALF_SHARE = 1.6
 # The share of the threshold the question of a message that rules warning signs out needs ("no swelling
 # or bruise, just tight and achy. anything to ease it?"): ruling them out says the message is about the
 # soreness, so a question there is in scope. Below, the reassured entry answers. Chosen on the development
@@ -73,6 +81,7 @@ class Answerer:
         # the other half of a two-question message may be a little less sure ("why is it so hard, and
         # how do i stop giving up"): the first half's confident answer already says it is in scope
         self.half_threshold = self.threshold * HALF_SHARE
+        self.one_half_threshold = min(1.0, self.threshold * ONE_HALF_SHARE)
 
     def answer(self, question: str) -> Answer:
         """The best entry if it is likely right, else an honest no-match. `score` is that likelihood
@@ -108,36 +117,62 @@ class Answerer:
             best = None if best is flag else best  # too unsure to lead with: the line on warning signs
         if best is None and reassured:  # "nothing popped", "just a dull ache, not a stabbing pain"
             best = self.ranker.kb.entries.get(self.red_flags.reassured)
-        two = self._two_questions(asked, best, flag)
+        two = self._two_questions(asked, best, flag, reassured)
         if two is not None:
             (best, score), also = two
             return Answer(question, best, score, also=also, reassured=reassured)
+        if best is None and (one := self._one_half(asked, flag)) is not None:
+            best, score = one  # "how much protein should i eat, and how often should i do nordics"
         return Answer(question, best, score, reassured=reassured)
 
     def _two_questions(
-        self, question: str, whole: Entry | None, flag: Entry
+        self, question: str, whole: Entry | None, flag: Entry, reassured: bool
     ) -> tuple[tuple[Entry, float], Entry] | None:
         """((first answer, its score), second answer) when the message splits into two questions that
-        different entries answer confidently, neither the safety entry (a red flag has its own path).
-        The whole message's answer, if it is one of the two, comes first; if the whole message is
-        confidently answered by a third entry, that one answer stands."""
+        different entries answer confidently. The whole message's answer, if it is one of the two, comes
+        first; if the whole message is confidently answered by a third entry, that one answer stands.
+        The safety entry may answer a half that asks about warning signs ("ok to start these? plus what
+        signs mean i should stop"), second and never first (a red flag has its own path), and not in a
+        message that rules signs out or a half that denies a complaint."""
         for first, second in halves(question):
             a, a_score = self._confident(first, within=question, threshold=self.half_threshold)
             b, b_score = self._confident(second, within=question, threshold=self.half_threshold)
-            if a is None or b is None or a.id == b.id or flag in (a, b):
-                continue
-            if max(a_score, b_score) < self.threshold:  # one half at least as sure as a whole answer
+            if a is None or b is None or a.id == b.id or max(a_score, b_score) < self.threshold:
+                continue  # one half at least as sure as a whole answer
+            if a is flag or (whole is not None and whole.id == b.id):
+                (a, a_score), (b, b_score), first, second = (b, b_score), (a, a_score), second, first
+            if b is flag and (reassured or self.red_flags.denies_a_symptom(second)):
                 continue
             if whole is None or whole.id == a.id:
                 return (a, a_score), b
-            if whole.id == b.id:
-                return (b, b_score), a
+        return None
+
+    def _one_half(self, question: str, flag: Entry) -> tuple[Entry, float] | None:
+        """(answer, score) for the one half of a two-question message that is answered on its own,
+        confidently, when the other is not: the bot answers what it knows and nothing else."""
+        for first, second in halves(question):
+            a, a_score = self._confident(first, within=question, threshold=self.one_half_threshold)
+            b, b_score = self._confident(second, within=question, threshold=self.one_half_threshold)
+            if (a is None) == (b is None):
+                continue
+            one, score = (a, a_score) if a is not None else (b, b_score)
+            if one is not None and one is not flag:
+                return one, score
         return None
 
     def _rest_of(self, question: str, flag: Entry) -> Entry | None:
-        """The answer to what else a red-flag message asks, judged without the red-flag words."""
+        """The answer to what else a red-flag message asks, judged without the red-flag words, else
+        that of a half of it that names no red flag ("felt a pop. also is this medical advice")."""
         best, _ = self._confident(self.red_flags.without(question))
-        return best if best is not None and best.id != flag.id else None
+        if best is not None and best is not flag:
+            return best
+        for pair in halves(question):
+            for half in pair:
+                if not self.red_flags.mentioned(half):
+                    best, _ = self._confident(half, within=question)
+                    if best is not None and best is not flag:
+                        return best
+        return None
 
     def _instead(self, text: str, asked: str) -> tuple[Entry | None, float, str]:
         """(answer, score, what is asked from here on) for `text` asked in place of `asked`, which stays

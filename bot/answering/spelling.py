@@ -2,8 +2,9 @@
 
 A warning sign spelled wrong is still a warning sign, so a word one edit (a letter added, dropped,
 changed, or two swapped) from a red-flag word counts as that word, whatever else of our vocabulary it is
-near: safety wins a tie. A real English word is left alone ("spelling" is not "swelling", "cruise" is not
-"bruise"), by the same frequency bar the lexical typo correction uses.
+near: safety wins a tie. A short flag word ("pop") is one edit from too many words for that; only a
+letter typed twice ("popp") counts. A real English word is left alone ("spelling" is not "swelling",
+"cruise" is not "bruise"), by the same frequency bar the lexical typo correction uses.
 """
 
 from __future__ import annotations
@@ -50,5 +51,8 @@ class FlagSpeller:
             return (word[:-1],)  # "sharp pains", "it pops"
         if len(word) < MIN_TYPO or is_filler(word) or english.english_frequency(word) >= english.REAL_WORD:
             return ()
+        doubled = {word[:k] + word[k + 1 :] for k in range(1, len(word)) if word[k] == word[k - 1]}
+        if short := sorted(doubled & self.flag_words - set(self._targets)):
+            return tuple(short)  # a letter held down: "popp", too short a word for any other typo
         near = process.extract(word, self._targets, scorer=OSA.distance, score_cutoff=1, limit=None)
         return tuple(str(target) for target, _, _ in sorted(near, key=lambda hit: hit[1]))

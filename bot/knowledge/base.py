@@ -287,7 +287,8 @@ def _read_red_flags(reader: FileReader) -> tuple[Node | None, RedFlags]:
     flag_words = {w for p in phrases for w in words(p)}
     for other in others:
         if not flag_words & set(words(other)):
-            reader.error(value, f"other_meanings '{other}' shares no word with a red-flag phrase", "other_meanings")
+            problem = f"other_meanings '{other}' shares no word with a red-flag phrase"
+            reader.error(value, problem, "other_meanings")
     return value, RedFlags(reader.text(value, "entry"), phrases, reassurances, reassured, others)
 
 

@@ -60,6 +60,11 @@ def test_red_flag_phrasings(text: str) -> None:
         "i cant put weight on my left leg",
         "my hamstring just wont work since yesterday",
         "my strength is just gone since the nordics",
+        # from benchmarks/data/dev15.yaml, in other words
+        "my left leg gave out on the stairs this morning",
+        "since the session i cant even curl my leg up",
+        "my leg collapsed under me after the set",
+        "felt a popp behind my knee",  # a letter typed twice: "pop" is too short for other typos
     ],
 )
 def test_giving_way_and_tearing_are_caught_by_phrase(text: str) -> None:
@@ -80,7 +85,8 @@ def test_no_power_rack_and_no_strength_training_are_no_alarm(text: str) -> None:
     assert not INDEX.red_flags.mentioned(text) and not INDEX.answer(text).red_flag
 
 
-# each was a red flag by phrase ("strength ... gone", "lost ... strength", "pop") before other_meanings
+# each was a red flag by phrase ("strength ... gone", "lost ... strength", "pop", "bruised") before
+# other_meanings
 @pytest.mark.parametrize(
     "text",
     [
@@ -88,6 +94,7 @@ def test_no_power_rack_and_no_strength_training_are_no_alarm(text: str) -> None:
         "my strength training has gone great, how many sets next",
         "i lost all my strength gains over christmas, how do i restart nordics",
         "can i pop an ibuprofen for the doms",
+        "not sharp, no pop, the muscles just feel bruised but theres no actual bruise. is that doms",
         "do notifications pop up when the site updates",
         "my strength training has gone fine so far, how long will the soreness last",
     ],

@@ -63,6 +63,33 @@ def test_two_questions_get_two_answers_each_with_its_source(
         assert entry.title in reply.text and "Source:" in reply.text
 
 
+# from benchmarks/data/dev14.yaml's kind, in other words: one half covered, the other not
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        ("how much protein should i eat, and how many times a week should i do nordics", "frequency"),
+        ("whats a good pre-workout brand? also how long do i rest between sets", "rest-between-sets"),
+    ],
+)
+def test_the_one_covered_half_of_two_questions_is_answered_alone(text: str, entry: str) -> None:
+    answer = INDEX.answer(text)
+    assert answer.entry is not None and answer.entry.id == entry and answer.also is None
+    assert INDEX.answer("whats the capital of france and how much protein should i eat").entry is None
+
+
+def test_a_half_asking_about_warning_signs_gets_the_safety_entry_second() -> None:
+    answer = INDEX.answer("ok to start with an old hamstring strain? plus what signs mean i should stop")
+    assert answer.entry is not None and answer.entry.id == "current-hamstring-injury"
+    assert answer.also is not None and answer.also.id == KB.red_flags.entry and not answer.red_flag
+    calm = INDEX.answer("no sharp pain, just sore. how long does it last and what signs mean i should stop")
+    assert calm.also is None or calm.also.id != KB.red_flags.entry  # ruled out: the warning-signs line
+
+
+def test_a_red_flag_message_answers_a_half_that_names_no_flag_too() -> None:
+    answer = INDEX.answer("felt a pop behind my knee. also is this medical advice or just general guidance")
+    assert answer.red_flag and answer.also is not None and answer.also.id == "not-medical-advice"
+
+
 @pytest.mark.parametrize(("text", "entry"), ONE_QUESTION)
 def test_one_question_with_an_and_is_one_answer(text: str, entry: str | None) -> None:
     answer = INDEX.answer(text)
@@ -107,6 +134,7 @@ def test_never_two_answers_from_one_entry_and_always_within_limits(
     answer = INDEX.answer(text)
     if answer.also is not None:
         assert answer.entry is not None and answer.also.id != answer.entry.id
+    assert answer.red_flag == (answer.entry is not None and answer.entry.id == KB.red_flags.entry)
     replies = answer_replies(KB, answer)
     assert 1 <= len(replies) <= 2
     for reply in replies:
