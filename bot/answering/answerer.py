@@ -49,7 +49,9 @@ ONE_HALF_SHARE = 1.6
 # The share of the threshold the question of a message that rules warning signs out needs ("no swelling
 # or bruise, just tight and achy. anything to ease it?"): ruling them out says the message is about the
 # soreness, so a question there is in scope. Below, the reassured entry answers. Chosen on the development
-# sets (benchmarks/data: 946 right at 1.0, 947 at 0.8, 950 at 0.6, 952 at 0.4, 953 at 0.2, of 1,021).
+# sets (benchmarks/data: 946 right at 1.0, 947 at 0.8, 950 at 0.6, 952 at 0.4, 953 at 0.2, of 1,021; with
+# dev14 and dev15, 1364 at 0.4, 1366 at 0.2, 1367 at 0.1, 1368 at 0, of 1,476). Not lower: at 0.2 "didn't
+# hear a pop, just really tight the next day" (no question: the reassured entry) gets the warm-up cue.
 REASSURED_SHARE = 0.4
 
 
