@@ -1,5 +1,5 @@
 """The evaluation sets: top-1 accuracy and abstention on the held-out half of eval.yaml and on check.yaml,
-check2.yaml to check10.yaml (nothing was tuned on them). Run with `-s` to see the figures."""
+check2.yaml to check11.yaml (nothing was tuned on them). Run with `-s` to see the figures."""
 
 from __future__ import annotations
 
@@ -36,7 +36,10 @@ HELD_OUT_HALF_FLOORS = (0.96, 0.96)
 # day with the reassured question's lower threshold (answerer.REASSURED_SHARE): check6 0.968, check7
 # 0.938, check8 0.931, check9 0.911 (check4 fell to 0.723, over its floor). check10 is blind batch H of
 # 2026-12-08 (measured once before filing: 0.963 / 0.985 on all 200), its floors just under the figures of
-# the 112 filed (0.949 / 0.970; one off-topic miss more of its 33 would give 0.939).
+# the 112 filed (0.949 / 0.970; one off-topic miss more of its 33 would give 0.939). check11 is blind batch
+# L of 2026-12-08 (measured once before filing: 0.927 / 0.967 on all 210), its floors just under the
+# figures of the 135 filed (0.910 / 0.958; 101/111 is 0.9099, and one off-topic miss more of its 24 would
+# give 0.917).
 FLOORS = {
     "check.yaml": (0.96, 0.98),
     "check2.yaml": (0.98, 1.00),
@@ -48,6 +51,7 @@ FLOORS = {
     "check8.yaml": (0.93, 0.97),
     "check9.yaml": (0.91, 0.91),
     "check10.yaml": (0.94, 0.96),
+    "check11.yaml": (0.90, 0.95),
 }
 
 
