@@ -3,12 +3,13 @@ ache not a stabbing pain" reassure a coach; "no swelling but a sharp pain when I
 
 A negation covers a phrase when it comes before it in the same clause with only a few harmless words
 between ("didn't feel any pop", "no sign of bruising", "no swelling or bruising", "not really a sharp
-pain", "no stabbing or shooting pain"); "rather than", "instead of" and "free of" deny as "no" does.
-Any other word breaks the cover, so doubt ("not sure if it popped", "no idea why it's swollen"), degree
-("not much swelling") and an answer followed by a report ("no my leg is swollen") stay red flags. Clauses
-end at punctuation and at words such as "but", "and", "if", "now". After a comma the negation carries on
-only over a list of warning signs joined by "or" ("no swelling, bruising or dark pee"). "Before", "until"
-or "like this" later in the clause make it history, not reassurance ("never had a pop like this").
+pain", "no stabbing or shooting pain", a coach's "none of my players reported swelling"); "rather than",
+"instead of" and "free of" deny as "no" does. Any other word breaks the cover, so doubt ("not sure if it
+popped", "no idea why it's swollen"), degree ("not much swelling") and an answer followed by a report ("no
+my leg is swollen") stay red flags. Clauses end at punctuation and at words such as "but", "and", "if",
+"now". After a comma the negation carries on only over a list of warning signs joined by "or" ("no
+swelling, bruising or dark pee"). "Before", "until" or "like this" later in the clause make it history,
+not reassurance ("never had a pop like this").
 
 When in doubt the phrase stays a red flag: a false alarm costs a visit to a clinician, a missed one an
 injury trained on.
@@ -37,6 +38,8 @@ GAP = frozenset(
     have has had having get got getting gotten been be is was are were am there theres think thought
     like anything went go goes did do does experienced experience experiencing show shows showed showing
     or sound sounds noise noises really real up reported complained mentioned
+    my our his her their on team players athletes kids one reports reporting complaining mentions red
+    flag flags warning symptoms
     """.split()
 )
 # Other complaints that may share a negated list with a warning sign ("no pain or swelling").

@@ -152,6 +152,21 @@ def test_any_word_joined_by_or_is_an_item_of_the_denied_list(text: str) -> None:
     assert not INDEX.answer(text).red_flag
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "none of the kids reported swelling, they're just stiff",
+        "nobody on my team had sharp pain, only soreness",
+        "no one reports bruising, just achy legs",
+        "no red flags like swelling, just tired hamstrings",
+    ],
+)
+def test_a_coach_saying_no_one_reported_a_sign_rules_it_out(text: str) -> None:
+    # "none of my players reported": who did not report it stands between the negation and the sign
+    assert not DETECTOR.mentioned(text) and DETECTOR.ruled_out(text)
+    assert not INDEX.answer(text).red_flag
+
+
 def test_after_ruling_signs_out_meaning_alone_does_not_lead_with_the_safety_answer() -> None:
     # nothing is named and nothing is said to be impossible: "sore as hell" is soreness
     answer = INDEX.answer("pee is normal, no swelling, legs are just sore as hell. what is doms even")

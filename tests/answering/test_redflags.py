@@ -67,6 +67,12 @@ def test_red_flag_phrasings(text: str) -> None:
         "felt a popp behind my knee",  # a letter typed twice: "pop" is too short for other typos
         "my knee, it just gives way on the stairs",
         "not sure but my leg seems weaker since the session",
+        # from benchmarks/data/dev16.yaml, in other words
+        "got a sharp twinge at the bottom of the rep",
+        "the back of my knee has puffed up since yesterday",
+        "he can't push off with that leg since the session",
+        "she can't really flex her knee since training",
+        "my pee is really quite dark this morning",
     ],
 )
 def test_giving_way_and_tearing_are_caught_by_phrase(text: str) -> None:
@@ -98,6 +104,7 @@ def test_no_power_rack_and_no_strength_training_are_no_alarm(text: str) -> None:
         "can i pop an ibuprofen for the doms",
         "not sharp, no pop, the muscles just feel bruised but theres no actual bruise. is that doms",
         "when my form breaks it kind of buckles at the hips, how do i fix it",  # no "it ... buckles"
+        "i read about rhabdo online, how long does normal doms last",  # read about, not reported
         "do notifications pop up when the site updates",
         "my strength training has gone fine so far, how long will the soreness last",
     ],
