@@ -19,6 +19,7 @@ again, and a stale or damaged file costs time, never answers.
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import logging
 import os
@@ -241,6 +242,8 @@ class EntryVectors:
             if self.classifier.probabilities:
                 cache.store_weights(CLASSIFIER, self.fingerprint, self.classifier.weights)
         self.letters, self.letters_fingerprint = _letters(layout, classes, cache)
+        # a message's halves are ranked in and out of its context: the letters see the same text
+        self._letter_scores = functools.lru_cache(maxsize=64)(self.letters.scores) if self.letters else None
 
     def closeness(self, question: str, within: str | None = None) -> Closeness:
         """`within`: the message `question` is a part of (a half of a two-part message), whose encoder
@@ -256,7 +259,7 @@ class EntryVectors:
         off = float((self.off_topic @ question_vector).max()) if len(self.off_topic) else -1.0
         mixed = BEST_SHARE * top2[:, 0] + (1 - BEST_SHARE) * np.maximum(top2[:, 1], 0.0)
         fitted = self.classifier.scores(question_vector)[: len(self.ids)]  # the last class is off-topic
-        letters = self.letters.scores(text)[: len(self.ids)] if self.letters is not None else None
+        letters = self._letter_scores(text)[: len(self.ids)] if self._letter_scores is not None else None
         return Closeness(
             dict(zip(self.ids, mixed.tolist(), strict=True)),
             dict(zip(self.ids, top2[:, 0].tolist(), strict=True)),
