@@ -1,5 +1,5 @@
 """The evaluation sets: top-1 accuracy and abstention on the held-out half of eval.yaml and on check.yaml,
-check2.yaml to check11.yaml (nothing was tuned on them). Run with `-s` to see the figures."""
+check2.yaml to check12.yaml (nothing was tuned on them). Run with `-s` to see the figures."""
 
 from __future__ import annotations
 
@@ -39,7 +39,9 @@ HELD_OUT_HALF_FLOORS = (0.96, 0.96)
 # the 112 filed (0.949 / 0.970; one off-topic miss more of its 33 would give 0.939). check11 is blind batch
 # L of 2026-12-08 (measured once before filing: 0.927 / 0.967 on all 210), its floors just under the
 # figures of the 135 filed (0.910 / 0.958; 101/111 is 0.9099, and one off-topic miss more of its 24 would
-# give 0.917).
+# give 0.917). check12 is blind batch N of 2026-12-08 (measured once before filing: 0.947 / 0.950 on all
+# 210), its floors just under the figures of the 123 filed (0.924 / 0.903). check10's top-1 floor raised
+# that day to 0.96, one miss under its figure with the red-flag phrases of dev16 (0.975).
 FLOORS = {
     "check.yaml": (0.96, 0.98),
     "check2.yaml": (0.98, 1.00),
@@ -50,8 +52,9 @@ FLOORS = {
     "check7.yaml": (0.93, 0.96),
     "check8.yaml": (0.93, 0.97),
     "check9.yaml": (0.91, 0.91),
-    "check10.yaml": (0.94, 0.96),
+    "check10.yaml": (0.96, 0.96),
     "check11.yaml": (0.90, 0.95),
+    "check12.yaml": (0.92, 0.90),
 }
 
 

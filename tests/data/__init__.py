@@ -17,5 +17,6 @@ HELD_OUT = {
     "check9.yaml": "a tenth: the third blind batch of 2026-12-07",
     "check10.yaml": "an eleventh: blind batch H of 2026-12-08",
     "check11.yaml": "a twelfth: blind batch L of 2026-12-08",
+    "check12.yaml": "a thirteenth: blind batch N of 2026-12-08",
 }
 HELD_OUT_FILES = tuple(EVAL_FILE.with_name(name) for name in HELD_OUT)
