@@ -185,12 +185,13 @@ class RedFlagDetector:
         return Scan(tokens.words, tokens.breaks, tuple(flagged), tuple(ruled_out))
 
     def _other_meanings(self, seen: list[tuple[str, ...]], breaks: tuple[str, ...]) -> list[Span]:
-        """Where the message says one of safety.yaml's other meanings ("strength gains")."""
+        """Where the message says one of safety.yaml's other meanings ("strength gains"), with no
+        punctuation inside: "my thigh is bruised, feeling sore" reports a bruise."""
         return [
             (i, ends[0])
             for i, heard in enumerate(seen)
             for p in sorted({p for w in heard for p in self._other_by_first.get(w, ())})
-            if (ends := match(seen, breaks, i, p)) is not None
+            if (ends := match(seen, breaks, i, p)) is not None and not any(breaks[i + 1 : ends[0]])
         ]
 
     def mentioned(self, question: str) -> bool:

@@ -119,6 +119,8 @@ def test_other_meanings_of_a_flag_phrase_are_no_alarm(text: str) -> None:
         "i heard a pop in my hamstring, can i pop a painkiller",  # the first pop is no other meaning
         "strength gains were good but now my strength is gone",
         "felt a pop, then i took an ibuprofen",
+        "my hamstring is bruised, feeling really sore today",  # no "bruised feeling" across a comma
+        "felt a pop up high near my glute",  # "pop up" is other only for notifications
     ],
 )
 def test_an_other_meaning_leaves_a_flag_elsewhere_in_the_message(text: str) -> None:
