@@ -105,6 +105,7 @@ def test_no_power_rack_and_no_strength_training_are_no_alarm(text: str) -> None:
         "not sharp, no pop, the muscles just feel bruised but theres no actual bruise. is that doms",
         "when my form breaks it kind of buckles at the hips, how do i fix it",  # no "it ... buckles"
         "i read about rhabdo online, how long does normal doms last",  # read about, not reported
+        "i cant push off the floor hard enough with my hands to get back up",
         "do notifications pop up when the site updates",
         "my strength training has gone fine so far, how long will the soreness last",
     ],
