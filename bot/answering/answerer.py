@@ -26,6 +26,7 @@ and how often should i do nordics"; "my son's hamstrings ache badly. what can he
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bot.answering.confidence import ANSWER_AT, answers, probability
@@ -136,9 +137,7 @@ class Answerer:
         The safety entry may answer a half that asks about warning signs ("ok to start these? plus what
         signs mean i should stop"), second and never first (a red flag has its own path), and not in a
         message that rules signs out or a half that denies a complaint."""
-        for first, second in halves(question):
-            a, a_score = self._confident(first, within=question, threshold=self.half_threshold)
-            b, b_score = self._confident(second, within=question, threshold=self.half_threshold)
+        for first, (a, a_score), second, (b, b_score) in self._halves_answered(question, self.half_threshold):
             if a is None or b is None or a.id == b.id or max(a_score, b_score) < self.threshold:
                 continue  # one half at least as sure as a whole answer
             if a is flag or (whole is not None and whole.id == b.id):
@@ -152,15 +151,26 @@ class Answerer:
     def _one_half(self, question: str, flag: Entry) -> tuple[Entry, float] | None:
         """(answer, score) for the one half of a two-question message that is answered on its own,
         confidently, when the other is not: the bot answers what it knows and nothing else."""
-        for first, second in halves(question):
-            a, a_score = self._confident(first, within=question, threshold=self.one_half_threshold)
-            b, b_score = self._confident(second, within=question, threshold=self.one_half_threshold)
+        for _, (a, a_score), _, (b, b_score) in self._halves_answered(question, self.one_half_threshold):
             if (a is None) == (b is None):
                 continue
             one, score = (a, a_score) if a is not None else (b, b_score)
             if one is not None and one is not flag:
                 return one, score
         return None
+
+    def _halves_answered(
+        self, question: str, threshold: float
+    ) -> Iterator[tuple[str, tuple[Entry | None, float], str, tuple[Entry | None, float]]]:
+        """Per split of the message (parts.halves), strongest first and judged only when asked for: each
+        half with its answer at `threshold` (or None) and its score, read in the whole message's context."""
+        for first, second in halves(question):
+            yield (
+                first,
+                self._confident(first, within=question, threshold=threshold),
+                second,
+                self._confident(second, within=question, threshold=threshold),
+            )
 
     def _rest_of(self, question: str, flag: Entry) -> Entry | None:
         """The answer to what else a red-flag message asks, judged without the red-flag words, else

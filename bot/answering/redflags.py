@@ -41,6 +41,8 @@ GAP_WORDS = 3
 GAP_BREAKS = BOUNDARIES - {"so", "just"}
 
 Span = tuple[int, int]  # word positions [start, end)
+# what a safety.yaml phrase is: a red flag, a reassurance, or an other meaning of a flag's words
+FLAG, CALM, OTHER = "flag", "calm", "other"
 
 
 @dataclass(frozen=True)
@@ -154,12 +156,11 @@ class RedFlagDetector:
         self.reassured = kb.red_flags.reassured  # the entry for a message that only rules flags out
         flags = {phrase_words(p) for p in kb.red_flags.phrases} - {()}
         calm = {phrase_words(p) for p in kb.red_flags.reassurances} - {()} - flags
-        self._by_first: dict[str, list[tuple[tuple[str, ...], bool]]] = {}
-        for phrase, is_flag in sorted([(p, True) for p in flags] + [(p, False) for p in calm]):
-            self._by_first.setdefault(phrase[0], []).append((phrase, is_flag))
-        self._other_by_first: dict[str, list[tuple[str, ...]]] = {}
-        for phrase in sorted({phrase_words(p) for p in kb.red_flags.other_meanings} - {()}):
-            self._other_by_first.setdefault(phrase[0], []).append(phrase)
+        others = {phrase_words(p) for p in kb.red_flags.other_meanings} - {()}
+        kinds = [(p, FLAG) for p in flags] + [(p, CALM) for p in calm] + [(p, OTHER) for p in others]
+        self._by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for phrase, kind in sorted(kinds):
+            self._by_first.setdefault(phrase[0], []).append((phrase, kind))
         self.speller = speller_for(kb.red_flags.phrases)
         self.scan = functools.lru_cache(maxsize=1024)(self._scan_uncached)
 
@@ -168,31 +169,28 @@ class RedFlagDetector:
         # per word: the red-flag words it may stand for, then the word as typed
         seen = [(*self.speller.candidates(w), w) for w in tokens.words]
         found = [
-            (i, *ends, is_flag)
+            (i, *ends, kind)
             for i, heard in enumerate(seen)
-            for p, is_flag in sorted({pair for w in heard for pair in self._by_first.get(w, ())})
+            for p, kind in sorted({pair for w in heard for pair in self._by_first.get(w, ())})
             if (ends := match(seen, tokens.breaks, i, p)) is not None
         ]
-        other = {k for start, end in self._other_meanings(seen, tokens.breaks) for k in range(start, end)}
-        found = [f for f in found if not other.intersection(range(f[0], f[1]))]
+        # an other meaning ("strength gains") with no punctuation inside ("my thigh is bruised, feeling
+        # sore" reports a bruise) undoes the phrases it overlaps
+        other = {
+            k
+            for start, end, _, kind in found
+            if kind == OTHER and not any(tokens.breaks[start + 1 : end])
+            for k in range(start, end)
+        }
+        found = [f for f in found if f[3] != OTHER and not other.intersection(range(f[0], f[1]))]
         at = {k for start, end, _, _ in found for k in range(start, end)}
         flagged: list[Span] = []
         ruled_out: list[Span] = []
-        for start, end, denied, is_flag in found:
+        for start, end, denied, kind in found:
             negation = start if denied else negation_of(tokens, start, end, at)
             span = (start if negation is None else negation, end)
-            (flagged if is_flag == (negation is None) else ruled_out).append(span)
+            (flagged if (kind == FLAG) == (negation is None) else ruled_out).append(span)
         return Scan(tokens.words, tokens.breaks, tuple(flagged), tuple(ruled_out))
-
-    def _other_meanings(self, seen: list[tuple[str, ...]], breaks: tuple[str, ...]) -> list[Span]:
-        """Where the message says one of safety.yaml's other meanings ("strength gains"), with no
-        punctuation inside: "my thigh is bruised, feeling sore" reports a bruise."""
-        return [
-            (i, ends[0])
-            for i, heard in enumerate(seen)
-            for p in sorted({p for w in heard for p in self._other_by_first.get(w, ())})
-            if (ends := match(seen, breaks, i, p)) is not None and not any(breaks[i + 1 : ends[0]])
-        ]
 
     def mentioned(self, question: str) -> bool:
         """Whether the message reports a red flag (a phrase it does not deny)."""

@@ -34,6 +34,7 @@ class FlagSpeller:
     def __init__(self, flag_words: set[str] | frozenset[str]) -> None:
         self.flag_words = frozenset(flag_words)
         self._targets = sorted(w for w in self.flag_words if len(w) >= MIN_TARGET)
+        self._short = self.flag_words - set(self._targets)  # "pop": only a doubled letter is its typo
         self.candidates = functools.lru_cache(maxsize=8192)(self._candidates_uncached)
         english.load()
 
@@ -52,7 +53,7 @@ class FlagSpeller:
         if len(word) < MIN_TYPO or is_filler(word) or english.english_frequency(word) >= english.REAL_WORD:
             return ()
         doubled = {word[:k] + word[k + 1 :] for k in range(1, len(word)) if word[k] == word[k - 1]}
-        if short := sorted(doubled & self.flag_words - set(self._targets)):
+        if short := sorted(doubled & self._short):
             return tuple(short)  # a letter held down: "popp", too short a word for any other typo
         near = process.extract(word, self._targets, scorer=OSA.distance, score_cutoff=1, limit=None)
         return tuple(str(target) for target, _, _ in sorted(near, key=lambda hit: hit[1]))
